@@ -1,0 +1,160 @@
+"""The group library: SMARTS patterns that cut a repeat unit into structural groups.
+
+Groups are data (``resources/gc/groups.csv``), matched in file order, larger groups
+first; each heavy atom belongs to exactly one group. Atoms no group claims are
+reported by name, so a property estimate never silently ignores part of a molecule.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rdkit import Chem
+
+from engine.polymer import Polymer, RepeatUnit
+from engine.resources import resource_path
+
+
+@dataclass(frozen=True)
+class Group:
+    """One structural group: its name, SMARTS and the publication it follows."""
+
+    name: str
+    smarts: str
+    description: str
+    source: str
+    pattern: Chem.Mol
+    claimed: tuple[int, ...]
+    elements: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Fragmentation:
+    """Groups found in one repeat unit, and the atoms no group covered."""
+
+    counts: dict[str, int]
+    atom_groups: tuple[str | None, ...]
+    uncovered: tuple[int, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.uncovered
+
+
+class CoverageError(ValueError):
+    """Some heavy atoms of a repeat unit match no group of the library."""
+
+
+@cache
+def load_groups(path: Path | None = None) -> tuple[Group, ...]:
+    """Read the group library (every row must carry a SMARTS and a source)."""
+    path = path or resource_path("gc", "groups.csv")
+    groups = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            pattern = Chem.MolFromSmarts(row["smarts"])
+            if pattern is None or not row.get("source"):
+                raise ValueError(f"{path}, line {line}: bad SMARTS or missing source.")
+            claimed = tuple(
+                a.GetIdx() for a in pattern.GetAtoms() if a.GetSmarts() not in ("*", "[*]")
+            )
+            elements = frozenset(
+                a.GetAtomicNum() for a in pattern.GetAtoms() if a.GetAtomicNum() > 0
+            )
+            groups.append(Group(row["group"], row["smarts"], row["description"],
+                                row["source"], pattern, claimed, elements))
+    return tuple(groups)
+
+
+def fragment_unit(unit: RepeatUnit, groups: tuple[Group, ...] | None = None) -> Fragmentation:
+    """Assign every heavy atom of a repeat unit to one group (greedy, library order).
+
+    The unit is matched inside its chain: the two ends are joined into a ring (of
+    several copies when the backbone is shorter than three atoms), so a group that
+    spans the join, like the ester of ``*OCCOC(=O)c1ccc(C(*)=O)cc1``, is found whole.
+    A ``*`` written in a SMARTS (``[CX3H1]=*``) is context and is not claimed.
+    """
+    groups = groups or load_groups()
+    ring, origin, copies = _closed_chain(unit.mol)
+    present = {a.GetAtomicNum() for a in ring.GetAtoms()}
+    owner: list[str | None] = [None] * ring.GetNumAtoms()
+    counts: Counter[str] = Counter()
+    for group in groups:
+        if not group.elements <= present:
+            continue
+        for match in ring.GetSubstructMatches(group.pattern, uniquify=False):
+            atoms = [match[i] for i in group.claimed]
+            if any(owner[a] is not None for a in atoms):
+                continue
+            for a in atoms:
+                owner[a] = group.name
+            counts[group.name] += 1
+    unit_owner: list[str | None] = [None] * unit.mol.GetNumAtoms()
+    for ring_idx, unit_idx in enumerate(origin):
+        if unit_owner[unit_idx] is None:
+            unit_owner[unit_idx] = owner[ring_idx]
+    uncovered = tuple(
+        a.GetIdx()
+        for a in unit.mol.GetAtoms()
+        if a.GetAtomicNum() != 0 and unit_owner[a.GetIdx()] is None
+    )
+    per_unit = {name: n // copies for name, n in counts.items()}
+    return Fragmentation(per_unit, tuple(unit_owner), uncovered)
+
+
+def _closed_chain(mol: Chem.Mol) -> tuple[Chem.Mol, list[int], int]:
+    """The repeat unit joined head to tail into a ring of ``copies`` units.
+
+    Returns the ring molecule, the unit atom index of each ring atom, and the
+    number of copies (enough for a ring of at least three backbone atoms).
+    """
+    dummies = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+    head, tail = (mol.GetAtomWithIdx(d).GetNeighbors()[0].GetIdx() for d in dummies)
+    backbone = len(Chem.GetShortestPath(mol, head, tail)) if head != tail else 1
+    copies = max(1, -(-3 // backbone))
+    keep = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() != 0]
+    index = {old: new for new, old in enumerate(keep)}
+    core = Chem.RWMol(mol)
+    for d in sorted(dummies, reverse=True):
+        core.RemoveAtom(d)
+    core_mol = core.GetMol()
+    ring = Chem.RWMol()
+    origin: list[int] = []
+    for _ in range(copies):
+        ring.InsertMol(core_mol)
+        origin.extend(keep)
+    n = len(keep)
+    for c in range(copies):
+        nxt = (c + 1) % copies
+        ring.AddBond(c * n + index[tail], nxt * n + index[head], Chem.BondType.SINGLE)
+    out = ring.GetMol()
+    out.UpdatePropertyCache(strict=False)
+    Chem.FastFindRings(out)
+    return out, origin, copies
+
+
+def fragment(polymer: Polymer) -> dict[str, float]:
+    """Group counts per average repeat unit; raises `CoverageError` naming stray atoms."""
+    totals: Counter[str] = Counter()
+    for unit, x in zip(polymer.units, polymer.mole_fractions, strict=True):
+        frag = fragment_unit(unit)
+        if frag.uncovered:
+            raise CoverageError(describe_uncovered(unit, frag))
+        for name, n in frag.counts.items():
+            totals[name] += x * n
+    return dict(totals)
+
+
+def describe_uncovered(unit: RepeatUnit, frag: Fragmentation) -> str:
+    """One sentence naming the atoms of ``unit`` that no group covers."""
+    names = ", ".join(
+        f"{unit.mol.GetAtomWithIdx(i).GetSymbol()}{i + 1}" for i in frag.uncovered
+    )
+    return (
+        f"The group library does not cover atom(s) {names} of {unit.smiles}; "
+        "no property estimate is made for a partly covered repeat unit."
+    )

@@ -1,0 +1,146 @@
+"""`MaterialProperties`: everything the cone model needs, estimated from structure.
+
+`estimate_properties` runs every estimator of `engine.gc.estimators` on a `Polymer`
+and returns one frozen record in SI units, with the groups found and, per property,
+the method used (and whether it is a class default rather than a structure estimate).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from engine.gc import estimators as est
+from engine.gc.tables import constant
+from engine.polymer import Polymer
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One pyrolysis step: virgin solid → (1 − ν_char) fuel gas + ν_char char."""
+
+    pre_exponential_1_s: float
+    activation_energy_j_mol: float
+    order: float
+    heat_of_reaction_j_kg: float
+    char_yield: float
+
+
+@dataclass(frozen=True)
+class Unit:
+    """How a property is shown to people: unit label and factor from SI."""
+
+    label: str
+    scale: float = 1.0
+
+
+#: Display units (kJ, kW/m², °C, mm at the interface; SI inside).
+DISPLAY_UNITS: dict[str, Unit] = {
+    "molar_mass_kg_mol": Unit("g/mol", 1e3),
+    "density_kg_m3": Unit("kg/m³"),
+    "conductivity_w_mk": Unit("W/m/K"),
+    "specific_heat_j_kgk": Unit("kJ/kg/K", 1e-3),
+    "emissivity": Unit("–"),
+    "absorption_coefficient_1_m": Unit("1/m"),
+    "decomposition_peak_k": Unit("°C (TGA peak, 10 K/min)"),
+    "char_yield": Unit("kg/kg"),
+    "heat_of_reaction_j_kg": Unit("kJ/kg", 1e-3),
+    "heat_of_combustion_j_kg": Unit("MJ/kg (volatiles)", 1e-6),
+    "heat_of_combustion_complete_j_kg": Unit("MJ/kg (complete)", 1e-6),
+    "heat_release_capacity_j_gk": Unit("J/g/K"),
+}
+
+
+@dataclass(frozen=True)
+class MaterialProperties:
+    """Material properties of one polymer, SI units, with their provenance."""
+
+    smiles: str
+    name: str | None
+    formula: str
+    molar_mass_kg_mol: float
+    density_kg_m3: float
+    conductivity_w_mk: float
+    specific_heat_j_kgk: float
+    emissivity: float
+    absorption_coefficient_1_m: float
+    decomposition_peak_k: float
+    reactions: tuple[Reaction, ...]
+    char_yield: float
+    heat_of_reaction_j_kg: float
+    heat_of_combustion_j_kg: float
+    heat_of_combustion_complete_j_kg: float
+    heat_release_capacity_j_gk: float
+    groups: dict[str, float] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dictionary (SI units, as the field names say)."""
+        return asdict(self)
+
+    def display_rows(self) -> list[tuple[str, float, str, str]]:
+        """(property, value in display units, unit, method) for tables and the GUI."""
+        rows = []
+        for name, unit in DISPLAY_UNITS.items():
+            value = getattr(self, name)
+            shown = value - 273.15 if name == "decomposition_peak_k" else value * unit.scale
+            rows.append((name, shown, unit.label, self.methods.get(name, "")))
+        return rows
+
+
+_METHODS = {
+    "molar_mass_kg_mol": "sum of IUPAC atomic weights of the repeat unit",
+    "density_kg_m3": "van der Waals volume (Zhao, Abraham & Zissimos 2003) / packing "
+    "coefficient 0.681 (Askadskii)",
+    "specific_heat_j_kgk": "modified Kopp's rule, solid, 298 K (Hurst & Harrison 1992)",
+    "conductivity_w_mk": "class default (median of the UMD property sets)",
+    "emissivity": "class default (median of the UMD property sets)",
+    "absorption_coefficient_1_m": "class default (median of the UMD property sets)",
+    "heat_of_reaction_j_kg": "class default (median of the UMD property sets)",
+    "decomposition_peak_k": "group additive peak temperature (fitted by this project, "
+    "resources/gc/decomposition.csv)",
+    "char_yield": "char-forming structure features (fitted by this project, "
+    "resources/gc/char.csv)",
+    "heat_of_combustion_complete_j_kg": "oxygen consumption, 13.1 MJ/kg O2 (Huggett 1980)",
+    "heat_of_combustion_j_kg": "complete heat of combustion less the char burnt as carbon",
+    "heat_release_capacity_j_gk": "Lyon's relation h_c(1−μ)E/(e·R·T_p²) at 1 K/s",
+    "reactions": "one first-order step peaking at the estimated TGA peak temperature; "
+    "E = ψ·R·T_p with ψ the UMD median",
+}
+
+
+def estimate_properties(polymer: Polymer) -> MaterialProperties:
+    """All GC estimates for a polymer; raises `CoverageError` for uncovered atoms."""
+    groups = est.group_counts(polymer)
+    mu = est.char_yield(polymer)
+    peak = est.decomposition_temperature(polymer)
+    kinetics = est.kinetics_from_peak(peak)
+    h_vol = est.heat_of_combustion_volatiles(polymer, mu)
+    heat_of_reaction = constant("heat_of_reaction")
+    return MaterialProperties(
+        smiles=polymer.smiles,
+        name=polymer.name,
+        formula=polymer.formula,
+        molar_mass_kg_mol=polymer.molar_mass_kg_mol,
+        density_kg_m3=est.density(polymer),
+        conductivity_w_mk=constant("conductivity"),
+        specific_heat_j_kgk=est.specific_heat(polymer),
+        emissivity=constant("emissivity"),
+        absorption_coefficient_1_m=constant("absorption_coefficient"),
+        decomposition_peak_k=peak,
+        reactions=(
+            Reaction(
+                pre_exponential_1_s=kinetics.pre_exponential_1_s,
+                activation_energy_j_mol=kinetics.activation_energy_j_mol,
+                order=kinetics.order,
+                heat_of_reaction_j_kg=heat_of_reaction,
+                char_yield=mu,
+            ),
+        ),
+        char_yield=mu,
+        heat_of_reaction_j_kg=heat_of_reaction,
+        heat_of_combustion_j_kg=h_vol,
+        heat_of_combustion_complete_j_kg=est.heat_of_combustion_total(polymer),
+        heat_release_capacity_j_gk=est.heat_release_capacity(h_vol, mu, kinetics),
+        groups=groups,
+        methods=dict(_METHODS),
+    )

@@ -1,0 +1,419 @@
+"""Repeat-unit SMILES → a validated, canonical `Polymer`.
+
+A repeat unit is a SMILES with exactly two ``*`` attachment points (``*CC(*)c1ccccc1``
+is polystyrene). Copolymers and blends join repeat units with ``.`` and take fractions
+separately. Chain properties treat each ``*`` as the neighbouring backbone atom, never as
+a hydrogen, so polyethylene ``*CC*`` is C2H4.
+
+Every failure raises `PolymerError` with one sentence a chemist understands; no RDKit
+traceback or log line ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+from rdkit import Chem, rdBase
+from rdkit.Chem import rdDepictor
+from rdkit.Chem.Draw import rdMolDraw2D
+
+#: Elements the group-contribution library has data for.
+SUPPORTED_ELEMENTS = frozenset({"C", "H", "N", "O", "S", "F", "Cl", "Br", "Si"})
+#: Longest SMILES accepted; real repeat units are a few hundred characters at most.
+MAX_SMILES_LENGTH = 1000
+#: Largest repeat unit accepted, in heavy atoms (PEI, a large one, has 51).
+MAX_HEAVY_ATOMS = 200
+
+_METALS = frozenset(
+    ["Li", "Be", "Na", "Mg", "Al", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu"]
+)
+_NOBLE = frozenset(["He", "Ne", "Ar", "Kr", "Xe", "Rn"])
+_POSITION = re.compile(r"around position (\d+)")
+_EXAMPLE = "*CC(*)c1ccccc1 for polystyrene"
+
+
+class PolymerError(ValueError):
+    """An input that is not a usable polymer repeat unit; the message says why."""
+
+
+@dataclass(frozen=True)
+class RepeatUnit:
+    """One repeat unit: canonical SMILES, composition and the RDKit molecule."""
+
+    smiles: str
+    element_counts: Mapping[str, int]
+    molar_mass_kg_mol: float
+    mol: Chem.Mol = field(repr=False, compare=False)
+
+    @property
+    def formula(self) -> str:
+        return hill_formula(self.element_counts)
+
+    @classmethod
+    def from_smiles(cls, smiles: str) -> RepeatUnit:
+        """Rebuild a unit from a canonical SMILES this module produced."""
+        return _parse_unit(smiles, index=1, of=1)
+
+    @property
+    def heavy_atom_count(self) -> int:
+        return sum(n for el, n in self.element_counts.items() if el != "H")
+
+
+@dataclass(frozen=True)
+class Polymer:
+    """A homopolymer, copolymer or blend of repeat units with mole fractions."""
+
+    units: tuple[RepeatUnit, ...]
+    mole_fractions: tuple[float, ...]
+    name: str | None = None
+
+    @property
+    def smiles(self) -> str:
+        """Canonical SMILES: the units' canonical SMILES joined with ``.``."""
+        return ".".join(u.smiles for u in self.units)
+
+    @property
+    def is_homopolymer(self) -> bool:
+        return len(self.units) == 1
+
+    @cached_property
+    def element_counts(self) -> dict[str, float]:
+        """Atoms per average repeat unit (mole-fraction weighted)."""
+        counts: Counter[str] = Counter()
+        for unit, x in zip(self.units, self.mole_fractions, strict=True):
+            for el, n in unit.element_counts.items():
+                counts[el] += x * n
+        return dict(counts)
+
+    @property
+    def formula(self) -> str:
+        """Hill formula of the repeat unit (of the average unit for a copolymer)."""
+        return hill_formula(self.element_counts)
+
+    @property
+    def molar_mass_kg_mol(self) -> float:
+        """Molar mass of the (average) repeat unit."""
+        return sum(
+            x * u.molar_mass_kg_mol for u, x in zip(self.units, self.mole_fractions, strict=True)
+        )
+
+    @cached_property
+    def mass_fractions(self) -> dict[str, float]:
+        """Elemental mass fractions (kg of element per kg of polymer)."""
+        total = self.molar_mass_kg_mol
+        return {
+            el: n * atomic_mass_kg_mol(el) / total for el, n in self.element_counts.items()
+        }
+
+    @cached_property
+    def unit_mass_fractions(self) -> tuple[float, ...]:
+        """Mass fraction of each repeat unit in the polymer."""
+        masses = [
+            x * u.molar_mass_kg_mol for u, x in zip(self.units, self.mole_fractions, strict=True)
+        ]
+        total = sum(masses)
+        return tuple(m / total for m in masses)
+
+
+_PERIODIC = Chem.GetPeriodicTable()
+_ELEMENT_SYMBOLS = frozenset(_PERIODIC.GetElementSymbol(z) for z in range(1, 119))
+
+
+def atomic_mass_kg_mol(symbol: str) -> float:
+    """Standard atomic weight (IUPAC, via RDKit's periodic table) in kg/mol."""
+    return _PERIODIC.GetAtomicWeight(symbol) / 1000.0
+
+
+def hill_formula(counts: Mapping[str, float]) -> str:
+    """Hill-order formula (C, H, then alphabetical); fractional counts keep 2 decimals."""
+
+    def part(el: str) -> str:
+        n = counts[el]
+        if abs(n - round(n)) < 1e-9:
+            n_int = round(n)
+            return el if n_int == 1 else f"{el}{n_int}"
+        return f"{el}{n:.2f}"
+
+    present = [el for el, n in counts.items() if n > 0]
+    order = sorted(present, key=lambda el: (el != "C", el != "H" or "C" not in present, el))
+    return "".join(part(el) for el in order)
+
+
+def parse_polymer(
+    smiles: str,
+    fractions: Sequence[float] | None = None,
+    *,
+    basis: Literal["mole", "mass"] = "mole",
+    name: str | None = None,
+) -> Polymer:
+    """Validate and canonicalise a repeat-unit SMILES (``.`` joins copolymer units).
+
+    ``fractions`` weight the units (mole or mass basis, normalised to sum to one);
+    without them the units of a copolymer are taken in equal moles. Identical units
+    are merged. Raises `PolymerError` with one sentence on any problem.
+    """
+    text = _check_text(smiles)
+    parts = text.split(".")
+    if fractions is not None:
+        fractions = _check_fractions(fractions, len(parts))
+    units = [
+        _parse_unit(part, index=i + 1, of=len(parts)) for i, part in enumerate(parts)
+    ]
+    weights = list(fractions) if fractions is not None else [1.0] * len(units)
+    if basis == "mass":
+        weights = [w / u.molar_mass_kg_mol for w, u in zip(weights, units, strict=True)]
+    elif basis != "mole":
+        raise PolymerError(f"Fraction basis must be 'mole' or 'mass', not {basis!r}.")
+    merged: dict[str, tuple[RepeatUnit, float]] = {}
+    for unit, w in zip(units, weights, strict=True):
+        prev = merged.get(unit.smiles)
+        merged[unit.smiles] = (unit, w + (prev[1] if prev else 0.0))
+    ordered = sorted(merged.values(), key=lambda item: item[0].smiles)
+    total = sum(w for _, w in ordered)
+    return Polymer(
+        units=tuple(u for u, _ in ordered),
+        mole_fractions=tuple(w / total for _, w in ordered),
+        name=name,
+    )
+
+
+def _check_text(smiles: object) -> str:
+    if not isinstance(smiles, str):
+        raise PolymerError(
+            f"A SMILES must be text, not {type(smiles).__name__}; give e.g. {_EXAMPLE}."
+        )
+    text = smiles.strip()
+    if not text:
+        raise PolymerError(f"The SMILES is empty; give a repeat unit such as {_EXAMPLE}.")
+    if len(text) > MAX_SMILES_LENGTH:
+        raise PolymerError(
+            f"The SMILES is {len(text)} characters long; repeat units longer than "
+            f"{MAX_SMILES_LENGTH} characters are not supported."
+        )
+    for pos, ch in enumerate(text, start=1):
+        if not ch.isascii() or not ch.isprintable():
+            label = unicodedata.name(ch, f"U+{ord(ch):04X}")
+            raise PolymerError(
+                f"Character {pos} of the SMILES is {label!s}, which SMILES does not use; "
+                "retype it in plain ASCII."
+            )
+    if ">" in text:
+        raise PolymerError(
+            "This is a reaction SMILES (it contains '>'); give the polymer's repeat unit "
+            f"instead, e.g. {_EXAMPLE}."
+        )
+    for sep, what in ((",", "a comma"), (";", "a semicolon"), ("\t", "a tab")):
+        if sep in text:
+            raise PolymerError(
+                f"The SMILES contains {what} at position {text.index(sep) + 1}, so it looks "
+                "like a line from a table; paste only the SMILES cell."
+            )
+    if any(ch.isspace() for ch in text):
+        pos = next(i for i, ch in enumerate(text, start=1) if ch.isspace())
+        raise PolymerError(
+            f"The SMILES contains a space at position {pos}; a SMILES has no spaces, "
+            "so remove it (and any name after it)."
+        )
+    if text.startswith(".") or text.endswith(".") or ".." in text:
+        raise PolymerError(
+            "The SMILES has an empty part between '.' separators; join copolymer repeat "
+            "units as *CC*.*CC(*)C."
+        )
+    return text
+
+
+def _check_fractions(fractions: Sequence[float], n_units: int) -> list[float]:
+    try:
+        values = [float(f) for f in fractions]
+    except (TypeError, ValueError):
+        raise PolymerError("Fractions must be numbers, e.g. 0.7 and 0.3.") from None
+    if len(values) != n_units:
+        raise PolymerError(
+            f"{len(values)} fraction(s) were given for {n_units} repeat unit(s); "
+            "give one fraction per unit."
+        )
+    if any(not math.isfinite(v) or v <= 0 for v in values):
+        raise PolymerError("Every fraction must be a positive finite number.")
+    return values
+
+
+def _parse_unit(text: str, *, index: int, of: int) -> RepeatUnit:
+    where = "" if of == 1 else f"Repeat unit {index} ({text}): "
+    with rdBase.CaptureErrorLog() as capture:
+        mol = Chem.MolFromSmiles(text, sanitize=False)
+    if mol is None:
+        raise PolymerError(where + _parse_failure(text, capture.messages))
+    _check_elements(mol, where)
+    _check_attachments(mol, where)
+    with rdBase.CaptureErrorLog():
+        problems = Chem.DetectChemistryProblems(mol)
+    if problems:
+        raise PolymerError(where + _chemistry_problem(mol, problems[0]))
+    with rdBase.CaptureErrorLog():
+        Chem.SanitizeMol(mol)
+    _check_charges_and_radicals(mol, where)
+    if mol.GetNumAtoms() - 2 > MAX_HEAVY_ATOMS:
+        raise PolymerError(
+            f"{where}The repeat unit has {mol.GetNumAtoms() - 2} heavy atoms; the largest "
+            f"supported is {MAX_HEAVY_ATOMS}."
+        )
+    canonical = Chem.MolToSmiles(mol)
+    mol = Chem.MolFromSmiles(canonical)
+    counts: Counter[str] = Counter()
+    for atom in mol.GetAtoms():
+        if atom.GetAtomicNum() == 0:
+            continue
+        counts[atom.GetSymbol()] += 1
+        counts["H"] += atom.GetTotalNumHs()
+    if not any(el != "H" for el in counts):
+        raise PolymerError(f"{where}The repeat unit has no atoms besides the attachment points.")
+    mass = sum(n * atomic_mass_kg_mol(el) for el, n in counts.items())
+    return RepeatUnit(smiles=canonical, element_counts=dict(counts), molar_mass_kg_mol=mass, mol=mol)
+
+
+def _parse_failure(text: str, log: str) -> str:
+    if "unclosed ring" in log:
+        return "A ring is opened but never closed; check the ring-closure digits."
+    if "extra open parentheses" in log:
+        return "A branch '(' is never closed; add the missing ')'."
+    if "extra close parentheses" in log:
+        return "There is a ')' without a matching '('; remove it or add the '('."
+    if "ring closure" in log or "duplicated" in log:
+        return "A ring-closure digit joins an atom to itself or twice to one atom."
+    if text.count("[") != text.count("]"):
+        return "A bracket atom '[' is never closed by ']'."
+    match = _POSITION.search(log)
+    if match:
+        pos = int(match.group(1))
+        bracket = re.match(r"\[([A-Za-z]+)", text[max(pos - 1, 0) :]) or _bracket_at(text, pos)
+        if bracket and _unknown_element(bracket.group(1)):
+            return f"[{bracket.group(1)}] at position {pos} is not a chemical element."
+        shown = text[pos - 1] if 0 < pos <= len(text) else "end of input"
+        return f"The SMILES is unparseable at position {pos} ({shown!r}); check the syntax there."
+    return "The SMILES cannot be parsed; check it in a structure editor."
+
+
+def _bracket_at(text: str, pos: int) -> re.Match[str] | None:
+    start = text.rfind("[", 0, pos)
+    return re.match(r"\[\d*([A-Za-z]+)", text[start:]) if start >= 0 else None
+
+
+def _unknown_element(symbol: str) -> bool:
+    return symbol.capitalize() not in _ELEMENT_SYMBOLS
+
+
+def _check_elements(mol: Chem.Mol, where: str) -> None:
+    for atom in mol.GetAtoms():
+        symbol = atom.GetSymbol()
+        if atom.GetAtomicNum() == 0 or symbol in SUPPORTED_ELEMENTS:
+            continue
+        supported = ", ".join(sorted(SUPPORTED_ELEMENTS))
+        if symbol in _METALS:
+            reason = f"{symbol} is a metal; Trinity models organic polymers ({supported})"
+        elif symbol in _NOBLE:
+            reason = f"{symbol} is a noble gas and forms no polymer"
+        else:
+            reason = f"element {symbol} has no group contribution data (supported: {supported})"
+        raise PolymerError(f"{where}Atom {atom.GetIdx() + 1} is {symbol}: {reason}.")
+
+
+def _check_attachments(mol: Chem.Mol, where: str) -> None:
+    dummies = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+    n = len(dummies)
+    if n == 0:
+        raise PolymerError(
+            f"{where}The SMILES has no attachment points; mark the two ends of the repeat "
+            "unit with *, e.g. *CC* for polyethylene."
+        )
+    if n != 2:
+        noun = "attachment point" if n == 1 else "attachment points"
+        raise PolymerError(
+            f"{where}The SMILES has {n} {noun}; a linear repeat unit has exactly 2 (*)."
+        )
+    for atom in dummies:
+        bonds = atom.GetBonds()
+        if len(bonds) != 1:
+            raise PolymerError(
+                f"{where}Each * must be bonded to exactly one atom, but one has {len(bonds)} bonds."
+            )
+        other = bonds[0].GetOtherAtom(atom)
+        if other.GetAtomicNum() == 0:
+            raise PolymerError(f"{where}The two * are bonded to each other; put atoms between them.")
+        if bonds[0].GetBondType() != Chem.BondType.SINGLE:
+            raise PolymerError(
+                f"{where}A * is attached by a {str(bonds[0].GetBondType()).lower()} bond; "
+                "attachment points must use single bonds."
+            )
+    frags = Chem.GetMolFrags(mol)
+    if len(frags) > 1:
+        raise PolymerError(
+            f"{where}The repeat unit falls apart into {len(frags)} disconnected pieces; "
+            "use one connected unit per '.'-separated part."
+        )
+
+
+def _chemistry_problem(mol: Chem.Mol, problem: object) -> str:
+    kind = problem.GetType()
+    if kind == "AtomValenceException":
+        atom = mol.GetAtomWithIdx(problem.GetAtomIdx())
+        valence = sum(b.GetValenceContrib(atom) for b in atom.GetBonds()) + atom.GetNumExplicitHs()
+        return (
+            f"Atom {atom.GetIdx() + 1} ({atom.GetSymbol()}) has {valence:g} bonds, more than "
+            f"its valence allows; check the bonds around it."
+        )
+    if kind in ("AtomKekulizeException", "KekulizeException"):
+        return (
+            "An aromatic ring cannot be given alternating double bonds; check the lowercase "
+            "aromatic atoms (a pyrrole-type nitrogen needs [nH])."
+        )
+    return f"The structure is chemically invalid ({problem.Message().strip()})."
+
+
+def _check_charges_and_radicals(mol: Chem.Mol, where: str) -> None:
+    for atom in mol.GetAtoms():
+        if atom.GetFormalCharge():
+            raise PolymerError(
+                f"{where}Atom {atom.GetIdx() + 1} ({atom.GetSymbol()}) carries a charge of "
+                f"{atom.GetFormalCharge():+d}; Trinity models neutral polymers only."
+            )
+        if atom.GetNumRadicalElectrons():
+            raise PolymerError(
+                f"{where}Atom {atom.GetIdx() + 1} ({atom.GetSymbol()}) has an unpaired electron "
+                "(a radical); add the missing hydrogens or bonds."
+            )
+
+
+def depict_svg(
+    polymer: Polymer, *, width: int = 400, height: int = 300, highlight: Sequence[int] = ()
+) -> str:
+    """2-D depiction as SVG text; ``highlight`` lists atom indices of the first unit."""
+    drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
+    _draw(drawer, polymer, highlight)
+    return drawer.GetDrawingText()
+
+
+def depict_png(
+    polymer: Polymer, *, width: int = 400, height: int = 300, highlight: Sequence[int] = ()
+) -> bytes:
+    """2-D depiction as PNG bytes (Cairo renderer)."""
+    drawer = rdMolDraw2D.MolDraw2DCairo(width, height)
+    _draw(drawer, polymer, highlight)
+    return drawer.GetDrawingText()
+
+
+def _draw(drawer: rdMolDraw2D.MolDraw2D, polymer: Polymer, highlight: Sequence[int]) -> None:
+    mol = Chem.MolFromSmiles(polymer.smiles)
+    rdDepictor.SetPreferCoordGen(True)
+    rdDepictor.Compute2DCoords(mol)
+    options = drawer.drawOptions()
+    options.addStereoAnnotation = False
+    options.clearBackground = True
+    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol, highlightAtoms=list(highlight))
+    drawer.FinishDrawing()
