@@ -31,8 +31,9 @@ MAX_SMILES_LENGTH = 1000
 #: Largest repeat unit accepted, in heavy atoms (PEI, a large one, has 51).
 MAX_HEAVY_ATOMS = 200
 
-_METALS = frozenset(
-    ["Li", "Be", "Na", "Mg", "Al", "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu"]
+#: Non-metals and metalloids; every other element is reported as a metal.
+_NONMETALS = frozenset(
+    "H He B C N O F Ne Si P S Cl Ar Ge As Se Br Kr Sb Te I Xe At Rn Ts Og".split()
 )
 _NOBLE = frozenset(["He", "Ne", "Ar", "Kr", "Xe", "Rn"])
 _POSITION = re.compile(r"around position (\d+)")
@@ -108,9 +109,7 @@ class Polymer:
     def mass_fractions(self) -> dict[str, float]:
         """Elemental mass fractions (kg of element per kg of polymer)."""
         total = self.molar_mass_kg_mol
-        return {
-            el: n * atomic_mass_kg_mol(el) / total for el, n in self.element_counts.items()
-        }
+        return {el: n * atomic_mass_kg_mol(el) / total for el, n in self.element_counts.items()}
 
     @cached_property
     def unit_mass_fractions(self) -> tuple[float, ...]:
@@ -163,9 +162,7 @@ def parse_polymer(
     parts = text.split(".")
     if fractions is not None:
         fractions = _check_fractions(fractions, len(parts))
-    units = [
-        _parse_unit(part, index=i + 1, of=len(parts)) for i, part in enumerate(parts)
-    ]
+    units = [_parse_unit(part, index=i + 1, of=len(parts)) for i, part in enumerate(parts)]
     weights = list(fractions) if fractions is not None else [1.0] * len(units)
     if basis == "mass":
         weights = [w / u.molar_mass_kg_mol for w, u in zip(weights, units, strict=True)]
@@ -275,7 +272,9 @@ def _parse_unit(text: str, *, index: int, of: int) -> RepeatUnit:
     if not any(el != "H" for el in counts):
         raise PolymerError(f"{where}The repeat unit has no atoms besides the attachment points.")
     mass = sum(n * atomic_mass_kg_mol(el) for el, n in counts.items())
-    return RepeatUnit(smiles=canonical, element_counts=dict(counts), molar_mass_kg_mol=mass, mol=mol)
+    return RepeatUnit(
+        smiles=canonical, element_counts=dict(counts), molar_mass_kg_mol=mass, mol=mol
+    )
 
 
 def _parse_failure(text: str, log: str) -> str:
@@ -315,7 +314,7 @@ def _check_elements(mol: Chem.Mol, where: str) -> None:
         if atom.GetAtomicNum() == 0 or symbol in SUPPORTED_ELEMENTS:
             continue
         supported = ", ".join(sorted(SUPPORTED_ELEMENTS))
-        if symbol in _METALS:
+        if symbol not in _NONMETALS:
             reason = f"{symbol} is a metal; Trinity models organic polymers ({supported})"
         elif symbol in _NOBLE:
             reason = f"{symbol} is a noble gas and forms no polymer"
@@ -345,7 +344,9 @@ def _check_attachments(mol: Chem.Mol, where: str) -> None:
             )
         other = bonds[0].GetOtherAtom(atom)
         if other.GetAtomicNum() == 0:
-            raise PolymerError(f"{where}The two * are bonded to each other; put atoms between them.")
+            raise PolymerError(
+                f"{where}The two * are bonded to each other; put atoms between them."
+            )
         if bonds[0].GetBondType() != Chem.BondType.SINGLE:
             raise PolymerError(
                 f"{where}A * is attached by a {str(bonds[0].GetBondType()).lower()} bond; "

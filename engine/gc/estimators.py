@@ -45,13 +45,15 @@ def _unit_vdw_volume_a3(unit: RepeatUnit) -> float:
     mol = unit.mol
     atoms = sum(volumes[el] * n for el, n in unit.element_counts.items())
     heavy_bonds = sum(
-        1 for b in mol.GetBonds()
+        1
+        for b in mol.GetBonds()
         if b.GetBeginAtom().GetAtomicNum() and b.GetEndAtom().GetAtomicNum()
     )
     bonds = heavy_bonds + unit.element_counts.get("H", 0) + 1
     ring_info = mol.GetRingInfo()
     aromatic = sum(
-        1 for ring in ring_info.AtomRings()
+        1
+        for ring in ring_info.AtomRings()
         if all(mol.GetAtomWithIdx(i).GetIsAromatic() for i in ring)
     )
     other = ring_info.NumRings() - aromatic
@@ -146,10 +148,9 @@ def _compute_unit_groups(unit: RepeatUnit) -> UnitGroups:
         group = frag.atom_groups[atom.GetIdx()]
         if group is None:
             continue
-        masses[group] += (
-            atomic_mass_kg_mol(atom.GetSymbol())
-            + atom.GetTotalNumHs() * atomic_mass_kg_mol("H")
-        )
+        masses[group] += atomic_mass_kg_mol(
+            atom.GetSymbol()
+        ) + atom.GetTotalNumHs() * atomic_mass_kg_mol("H")
     return UnitGroups(frag.counts, dict(masses))
 
 
@@ -215,8 +216,7 @@ def char_features(unit: RepeatUnit) -> CharFeatures:
         for a in mol.GetAtoms()
         if a.GetSymbol() == "C" and a.GetHybridization() == Chem.HybridizationType.SP3
     )
-    return CharFeatures(len(backbone), len(pendant), aliphatic_h,
-                        unit.element_counts.get("C", 0))
+    return CharFeatures(len(backbone), len(pendant), aliphatic_h, unit.element_counts.get("C", 0))
 
 
 def _unit_char_carbon(unit: RepeatUnit) -> float:
@@ -255,8 +255,11 @@ def kinetics_from_peak(peak_k: float, heating_rate_k_s: float = TGA_HEATING_RATE
     the peak condition of a first-order step, β·E/(R·T_p²) = A·exp(−E/(R·T_p)), gives A.
     """
     energy = constant("dimensionless_activation_energy") * GAS_CONSTANT * peak_k
-    a = heating_rate_k_s * energy / (GAS_CONSTANT * peak_k**2) * math.exp(
-        energy / (GAS_CONSTANT * peak_k)
+    a = (
+        heating_rate_k_s
+        * energy
+        / (GAS_CONSTANT * peak_k**2)
+        * math.exp(energy / (GAS_CONSTANT * peak_k))
     )
     return Kinetics(a, energy)
 

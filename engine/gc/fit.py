@@ -101,8 +101,12 @@ def simulate_tga(chain: list[UmdStep], rate_k_s: float = TGA_HEATING_RATE_K_S) -
     t0, t_end = 300.0, 1100.0
 
     def rates(temp: float, y: np.ndarray) -> np.ndarray:
-        return np.array([s.a * max(y[i], 0.0) * math.exp(-s.e / (GAS_CONSTANT * temp))
-                         for i, s in enumerate(chain)])
+        return np.array(
+            [
+                s.a * max(y[i], 0.0) * math.exp(-s.e / (GAS_CONSTANT * temp))
+                for i, s in enumerate(chain)
+            ]
+        )
 
     residue_yield = np.array([s.nu_residue for s in chain])
 
@@ -141,11 +145,23 @@ def observations() -> tuple[list[Observation], list[Observation]]:
     peaks, chars = [], []
     for row in _measured().itertuples():
         if not math.isnan(row.tga_T_peak_K):
-            peaks.append(Observation(row.polymer, row.smiles, row.tga_T_peak_K,
-                                     f"{MEASURED} ({row.material_id}, TGA peak)"))
+            peaks.append(
+                Observation(
+                    row.polymer,
+                    row.smiles,
+                    row.tga_T_peak_K,
+                    f"{MEASURED} ({row.material_id}, TGA peak)",
+                )
+            )
         if not math.isnan(row.tga_residue_pct):
-            chars.append(Observation(row.polymer, row.smiles, row.tga_residue_pct / 100,
-                                     f"{MEASURED} ({row.material_id}, TGA residue)"))
+            chars.append(
+                Observation(
+                    row.polymer,
+                    row.smiles,
+                    row.tga_residue_pct / 100,
+                    f"{MEASURED} ({row.material_id}, TGA residue)",
+                )
+            )
     table = pd.read_csv(resource_path("data", "properties", "pyrolysis_properties_umd.csv"))
     smiles = dict(zip(table.polymer, table.smiles, strict=False))
     for polymer, chain in umd_chains().items():
@@ -217,12 +233,23 @@ def main() -> None:
     with open(resource_path("gc") / "decomposition.csv", "w", newline="") as handle:
         w = csv.writer(handle)
         w.writerow(["group", "theta_K", "source"])
-        w.writerow(["default", f"{prior:.1f}",
-                    f"mean TGA peak temperature (10 K/min) of the fit set ({names}); "
-                    f"used for groups absent from it; computed by engine/gc/fit.py ({today})"])
+        w.writerow(
+            [
+                "default",
+                f"{prior:.1f}",
+                f"mean TGA peak temperature (10 K/min) of the fit set ({names}); "
+                f"used for groups absent from it; computed by engine/gc/fit.py ({today})",
+            ]
+        )
         for g, t in zip(groups, theta, strict=True):
-            w.writerow([g, f"{t:.1f}", f"fitted by this project to {fitted_to} ({names}; "
-                        f"ridge toward the default, strength {strength}) ({today})"])
+            w.writerow(
+                [
+                    g,
+                    f"{t:.1f}",
+                    f"fitted by this project to {fitted_to} ({names}; "
+                    f"ridge toward the default, strength {strength}) ({today})",
+                ]
+            )
 
     cx, cy = _char_design(chars)
     coef = fit_char(cx, cy)
@@ -233,34 +260,64 @@ def main() -> None:
         w.writerow(["group", "carbon_per_feature", "source"])
         for name, value in zip(
             ("backbone_aromatic_atom", "pendant_aromatic_atom", "aliphatic_hydrogen"),
-            (coef[0], coef[1], -coef[2]), strict=True,
+            (coef[0], coef[1], -coef[2]),
+            strict=True,
         ):
-            w.writerow([name, f"{value:.4f}", f"fitted by this project to {char_to} "
-                        f"({char_names}; non-negative least squares) ({today})"])
+            w.writerow(
+                [
+                    name,
+                    f"{value:.4f}",
+                    f"fitted by this project to {char_to} "
+                    f"({char_names}; non-negative least squares) ({today})",
+                ]
+            )
 
     psi = [run.dominant.e / (GAS_CONSTANT * run.peak_k) for run in runs.values()]
     defaults = {
-        "dimensionless_activation_energy": (median(psi), "-", "E/(R T_p) of the step that "
-            "dominates the simulated 10 K/min TGA peak, median over the UMD sets"),
-        "heat_of_reaction": (median(r.dominant.heat_of_reaction_j_kg for r in runs.values()),
-            "J/kg", "heat of reaction of the dominant step, median over the UMD sets"),
-        "conductivity": (median(c[0].conductivity for c in chains.values()), "W/m/K",
-            "virgin-polymer conductivity at 27 C, median over the UMD sets"),
-        "absorption_coefficient": (median(c[0].absorption for c in chains.values()), "1/m",
-            "virgin-polymer absorption coefficient, median over the UMD sets"),
-        "emissivity": (median(c[0].emissivity for c in chains.values()), "-",
-            "virgin-polymer emissivity, median over the UMD sets"),
+        "dimensionless_activation_energy": (
+            median(psi),
+            "-",
+            "E/(R T_p) of the step that "
+            "dominates the simulated 10 K/min TGA peak, median over the UMD sets",
+        ),
+        "heat_of_reaction": (
+            median(r.dominant.heat_of_reaction_j_kg for r in runs.values()),
+            "J/kg",
+            "heat of reaction of the dominant step, median over the UMD sets",
+        ),
+        "conductivity": (
+            median(c[0].conductivity for c in chains.values()),
+            "W/m/K",
+            "virgin-polymer conductivity at 27 C, median over the UMD sets",
+        ),
+        "absorption_coefficient": (
+            median(c[0].absorption for c in chains.values()),
+            "1/m",
+            "virgin-polymer absorption coefficient, median over the UMD sets",
+        ),
+        "emissivity": (
+            median(c[0].emissivity for c in chains.values()),
+            "-",
+            "virgin-polymer emissivity, median over the UMD sets",
+        ),
     }
     path = resource_path("gc", "constants.csv")
-    kept = [r for r in csv.DictReader(open(path, newline="")) if r["name"] not in defaults]
+    with open(path, newline="") as handle:
+        kept = [r for r in csv.DictReader(handle) if r["name"] not in defaults]
     with open(path, "w", newline="") as handle:
         w = csv.DictWriter(handle, fieldnames=["name", "value", "unit", "source"])
         w.writeheader()
         w.writerows(kept)
         for name, (value, unit, how) in defaults.items():
-            w.writerow({"name": name, "value": f"{value:.6g}", "unit": unit,
-                        "source": f"class default: {how} in {UMD}; "
-                                  f"computed by engine/gc/fit.py ({today})"})
+            w.writerow(
+                {
+                    "name": name,
+                    "value": f"{value:.6g}",
+                    "unit": unit,
+                    "source": f"class default: {how} in {UMD}; "
+                    f"computed by engine/gc/fit.py ({today})",
+                }
+            )
     print(f"decomposition: {len(groups)} groups, prior {prior:.1f} K, ridge {strength}")
     print(f"char: {dict(zip(('bb', 'pend', 'H'), coef.round(4), strict=True))}")
     for name, (value, unit, _) in defaults.items():

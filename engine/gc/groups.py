@@ -65,8 +65,17 @@ def load_groups(path: Path | None = None) -> tuple[Group, ...]:
             elements = frozenset(
                 a.GetAtomicNum() for a in pattern.GetAtoms() if a.GetAtomicNum() > 0
             )
-            groups.append(Group(row["group"], row["smarts"], row["description"],
-                                row["source"], pattern, claimed, elements))
+            groups.append(
+                Group(
+                    row["group"],
+                    row["smarts"],
+                    row["description"],
+                    row["source"],
+                    pattern,
+                    claimed,
+                    elements,
+                )
+            )
     return tuple(groups)
 
 
@@ -151,9 +160,7 @@ def fragment(polymer: Polymer) -> dict[str, float]:
 
 def describe_uncovered(unit: RepeatUnit, frag: Fragmentation) -> str:
     """One sentence naming the atoms of ``unit`` that no group covers."""
-    names = ", ".join(
-        f"{unit.mol.GetAtomWithIdx(i).GetSymbol()}{i + 1}" for i in frag.uncovered
-    )
+    names = ", ".join(f"{unit.mol.GetAtomWithIdx(i).GetSymbol()}{i + 1}" for i in frag.uncovered)
     return (
         f"The group library does not cover atom(s) {names} of {unit.smiles}; "
         "no property estimate is made for a partly covered repeat unit."

@@ -98,8 +98,7 @@ _METHODS = {
     "heat_of_reaction_j_kg": "class default (median of the UMD property sets)",
     "decomposition_peak_k": "group additive peak temperature (fitted by this project, "
     "resources/gc/decomposition.csv)",
-    "char_yield": "char-forming structure features (fitted by this project, "
-    "resources/gc/char.csv)",
+    "char_yield": "char-forming structure features (fitted by this project, resources/gc/char.csv)",
     "heat_of_combustion_complete_j_kg": "oxygen consumption, 13.1 MJ/kg O2 (Huggett 1980)",
     "heat_of_combustion_j_kg": "complete heat of combustion less the char burnt as carbon",
     "heat_release_capacity_j_gk": "Lyon's relation h_c(1−μ)E/(e·R·T_p²) at 1 K/s",
