@@ -194,6 +194,12 @@ def _check_text(smiles: object) -> str:
             f"The SMILES is {len(text)} characters long; repeat units longer than "
             f"{MAX_SMILES_LENGTH} characters are not supported."
         )
+    for sep, what in ((",", "a comma"), (";", "a semicolon"), ("\t", "a tab")):
+        if sep in text:
+            raise PolymerError(
+                f"The SMILES contains {what} at position {text.index(sep) + 1}, so it looks "
+                "like a line from a table; paste only the SMILES cell."
+            )
     for pos, ch in enumerate(text, start=1):
         if not ch.isascii() or not ch.isprintable():
             label = unicodedata.name(ch, f"U+{ord(ch):04X}")
@@ -206,12 +212,6 @@ def _check_text(smiles: object) -> str:
             "This is a reaction SMILES (it contains '>'); give the polymer's repeat unit "
             f"instead, e.g. {_EXAMPLE}."
         )
-    for sep, what in ((",", "a comma"), (";", "a semicolon"), ("\t", "a tab")):
-        if sep in text:
-            raise PolymerError(
-                f"The SMILES contains {what} at position {text.index(sep) + 1}, so it looks "
-                "like a line from a table; paste only the SMILES cell."
-            )
     if any(ch.isspace() for ch in text):
         pos = next(i for i, ch in enumerate(text, start=1) if ch.isspace())
         raise PolymerError(
@@ -269,8 +269,6 @@ def _parse_unit(text: str, *, index: int, of: int) -> RepeatUnit:
             continue
         counts[atom.GetSymbol()] += 1
         counts["H"] += atom.GetTotalNumHs()
-    if not any(el != "H" for el in counts):
-        raise PolymerError(f"{where}The repeat unit has no atoms besides the attachment points.")
     mass = sum(n * atomic_mass_kg_mol(el) for el, n in counts.items())
     return RepeatUnit(
         smiles=canonical, element_counts=dict(counts), molar_mass_kg_mol=mass, mol=mol
@@ -293,7 +291,7 @@ def _parse_failure(text: str, log: str) -> str:
         pos = int(match.group(1))
         bracket = re.match(r"\[([A-Za-z]+)", text[max(pos - 1, 0) :]) or _bracket_at(text, pos)
         if bracket and _unknown_element(bracket.group(1)):
-            return f"[{bracket.group(1)}] at position {pos} is not a chemical element."
+            return f"The bracket atom [{bracket.group(1)}] at position {pos} is not an element."
         shown = text[pos - 1] if 0 < pos <= len(text) else "end of input"
         return f"The SMILES is unparseable at position {pos} ({shown!r}); check the syntax there."
     return "The SMILES cannot be parsed; check it in a structure editor."
@@ -352,12 +350,6 @@ def _check_attachments(mol: Chem.Mol, where: str) -> None:
                 f"{where}A * is attached by a {str(bonds[0].GetBondType()).lower()} bond; "
                 "attachment points must use single bonds."
             )
-    frags = Chem.GetMolFrags(mol)
-    if len(frags) > 1:
-        raise PolymerError(
-            f"{where}The repeat unit falls apart into {len(frags)} disconnected pieces; "
-            "use one connected unit per '.'-separated part."
-        )
 
 
 def _chemistry_problem(mol: Chem.Mol, problem: object) -> str:

@@ -33,6 +33,7 @@ R_GAS = 8.314462618
 KELVIN = 273.15
 OPAQUE = 1e30
 """Stand-in for an infinite absorption coefficient that keeps 0 × κ finite."""
+TWO_FLUX_PATH = 1.0
 DX_FLOOR = 1e-9
 K_FLOOR = 1e-2
 BURNOUT_FRACTION = 1e-3
@@ -212,7 +213,7 @@ class _Batch:
         self.q_ext = np.array([s.heat_flux_kw_m2 * 1e3 for s in scen])
         self.q_flame = np.array([s.flame_flux_kw_m2 * 1e3 for s in scen])
         self.by_temperature = np.array([s.ignition == "temperature" for s in scen])
-        self.t_ig_criterion = np.array(
+        self.ignition_level = np.array(
             [
                 (s.ignition_temperature_c or 0.0) + KELVIN
                 if s.ignition == "temperature" else s.critical_mass_flux_g_m2s * 1e-3
@@ -239,9 +240,11 @@ class _Batch:
             for key in ("hrr", "mlr", "surface", "back", "mass", "heat")
         }
         self.n_out = np.zeros(batch, dtype=int)
+        self.final_tig = np.full(batch, np.nan)
+        self.final_ignited = np.zeros(batch, dtype=bool)
         self.status = [STATUS_OK] * batch
         self.message = [""] * batch
-        self.done = np.zeros(batch, dtype=bool)
+        self.finished = np.zeros(batch, dtype=bool)
         self._record(np.arange(batch), self._cell_props())
 
     # -- time stepping -------------------------------------------------------------
@@ -252,93 +255,120 @@ class _Batch:
         return [self._result(b) for b in range(len(self.scenarios))]
 
     def _cell_props(self) -> dict[str, np.ndarray]:
-        """Thickness, volume fractions and mixed properties of every cell at the current T."""
+        """Thickness, volume fractions and mixed properties of every cell at the current T:
+        k and κ mix by volume, heat capacity by mass."""
         volume = self.mass / self.density[:, None, :]
         dx = volume.sum(axis=0)
         frac = volume / np.maximum(dx, 1e-300)
-        k = np.maximum((frac * self.conductivity(self.temp)).sum(axis=0), K_FLOOR)
-        heat_cap = (self.mass * self.specific_heat(self.temp)).sum(axis=0)
+        if self.slots == 1:
+            k = np.maximum(frac[0] * self.conductivity(self.temp)[0], K_FLOOR)
+            heat_cap = self.mass[0] * self.specific_heat(self.temp)[0]
+        else:
+            k = np.maximum((frac * self.conductivity(self.temp)).sum(axis=0), K_FLOOR)
+            heat_cap = (self.mass * self.specific_heat(self.temp)).sum(axis=0)
         return {"dx": dx, "frac": frac, "k": k, "C": heat_cap, "dxe": np.maximum(dx, DX_FLOOR)}
 
     def _step(self) -> None:
-        s = self.settings
         p = self._cell_props()
-        n_cells, batch = self.temp.shape
-        cols = np.arange(batch)
-        next_out = (self.n_out) * self.interval
-        dt = np.minimum(self.dt, next_out - self.time)
-        dt = np.maximum(dt, MIN_STEP_S)
-        temp = self.temp
+        batch = self.temp.shape[1]
+        next_out = self.n_out[self.ids] * self.interval
+        dt = np.maximum(np.minimum(self.dt, next_out - self.time), MIN_STEP_S)
+        inv_dt = 1.0 / dt
 
         surface = np.argmax(p["dx"] > self.dx_alive, axis=0)
-        surf_frac = p["frac"][:, surface, cols]
+        surf_frac = p["frac"][:, surface, np.arange(batch)]
         eps = (surf_frac * self.emissivity).sum(axis=0)
         opaque = (surf_frac * self.kappa).sum(axis=0) >= OPAQUE * 1e-3
-        q_in = eps * (self.q_ext + self.q_flame * self.ignited)
-
-        deposit = self._absorbed_in_depth(p, q_in, opaque)
+        t_amb, t_face = self.ambient, self.face_temp
+        q_in = self.q_ext + self.q_flame * self.ignited + SIGMA * t_amb**4
+        weight = self._in_depth_weights(p, opaque) * eps
         q0, q1, cons, dcons = self._reaction_terms(p, dt)
         q1 = np.maximum(q1, -0.5 * p["C"])
 
         resist = 0.5 * p["dxe"] / p["k"]
         g = 1.0 / (resist[:-1] + resist[1:])
-        inv_dt = 1.0 / dt
-        diag = p["C"] * inv_dt + q1 * inv_dt
+        # Radiation in depth: cell i absorbs w_i·ε of the incident flux and, by
+        # reciprocity, emits w_i·ε·σT_i⁴ out through the face (T⁴ linearised).
+        emit = 4.0 * SIGMA * self.temp**3
+        diag = (p["C"] + q1) * inv_dt + weight * emit
+        rhs = (p["C"] + q1) * inv_dt * self.temp - q0 * inv_dt
+        rhs += weight * (q_in + 0.75 * emit * self.temp)
         diag[:-1] += g
         diag[1:] += g
-        rhs = (p["C"] + q1) * inv_dt * temp - q0 * inv_dt + deposit
-
-        t_face, t_amb = self.face_temp, self.ambient
+        # Exposed face: convection (and, when opaque, radiation) act on the face
+        # temperature half a cell ahead of cell 0; eliminating it leaves a Robin condition.
         g_s = 1.0 / resist[0]
-        h_lin = self.h + 4.0 * eps * SIGMA * t_face**3
-        src = self.h * t_amb + eps * SIGMA * (3.0 * t_face**4 + t_amb**4) + q_in * opaque
+        eps_face = eps * opaque
+        h_lin = self.h + 4.0 * eps_face * SIGMA * t_face**3
+        src = self.h * t_amb + eps_face * (q_in + 3.0 * SIGMA * t_face**4)
         share = g_s / (h_lin + g_s)
         diag[0] += share * h_lin
         rhs[0] += share * src
         new_temp = _thomas(-g, diag, rhs)
-        self.face_temp = (src + g_s * new_temp[0]) / (h_lin + g_s)
 
-        delta = new_temp - temp
+        delta = new_temp - self.temp
         gas = np.zeros(batch)
-        for r in range(len(cons)):
-            used = np.clip(cons[r] + dcons[r] * delta, 0.0, None)
-            src_mass = np.take_along_axis(self.mass, self.source[r][None, None, :], axis=0)[0]
-            used = np.minimum(used, src_mass)
+        for r, (c, dc) in enumerate(zip(cons, dcons, strict=True)):
+            src_mass = self._source_mass(r)
+            used = np.minimum(np.maximum(c + dc * delta, 0.0), src_mass)
             self.mass += self.stoich[r][:, None, :] * used[None]
             gas += self.gas_yield[r] * used.sum(axis=0)
         np.maximum(self.mass, 0.0, out=self.mass)
+
+        before = (self.time.copy(), self.mlr.copy(), self.face_temp.copy())
         self.temp = new_temp
-        mlr_old, self.mlr = self.mlr, gas * inv_dt
-        t_old = self.time
+        self.face_temp = (src + g_s * new_temp[0]) / (h_lin + g_s)
+        self.mlr = gas * inv_dt
         self.time = self.time + dt
+        self._detect_ignition(dt, *before)
+        change = np.maximum(np.abs(delta).max(axis=0), np.abs(self.face_temp - before[2]))
+        grow = np.clip(self.settings.max_temperature_step_k / np.maximum(change, 1e-12), 0.5, 2.0)
+        # A step cut short to land on an output time says little about the step size
+        # the solution allows, so it only ever shrinks the running step.
+        shortened = dt < self.dt
+        proposal = np.where(shortened & (grow >= 1.0), self.dt, dt * grow)
+        self.dt = np.minimum(proposal, self.settings.max_time_step_s)
+        self._after_step(next_out, p)
 
-        self._detect_ignition(t_old, dt, mlr_old)
-        change = np.abs(delta).max(axis=0)
-        grow = np.clip(s.max_temperature_step_k / np.maximum(change, 1e-12), 0.5, 2.0)
-        self.dt = np.minimum(np.maximum(self.dt, dt) * grow, s.max_time_step_s)
+    def _after_step(self, next_out: np.ndarray, p: dict[str, np.ndarray]) -> None:
+        bad = ~(np.isfinite(self.temp).all(axis=0) & np.isfinite(self.face_temp))
+        bad |= self.dt < MIN_STEP_S
+        for row in np.flatnonzero(bad):
+            self._fail(row, f"the solution became non-finite at t = {self.time[row]:.2f} s")
+        hit = np.flatnonzero((self.time >= next_out - 1e-9) & ~bad)
+        if hit.size:
+            self._record(hit, p)
+            t_done = self.time[hit] >= self.end_time[hit] - 1e-9
+            reactive = (self.mass[:, :, hit] * self.is_reactive[:, None, hit]).sum(axis=(0, 1))
+            burnt = self.stop_at_burnout[hit] & (reactive <= self.burnout_mass[hit])
+            for row in hit[t_done | burnt]:
+                self._finish(row)
+        done = self.finished[self.ids]
+        if done.all() or done.sum() > max(1, self.ids.size // 8):
+            self._compact(~done)
 
-        failed = ~np.isfinite(self.temp).all(axis=0) | ~np.isfinite(self.face_temp)
-        for b in np.flatnonzero(failed):
-            self._fail(b, f"temperature became non-finite at t = {self.time[b]:.2f} s.")
-        hit = (self.time >= next_out - 1e-9) & ~failed
-        if hit.any():
-            rows = np.flatnonzero(hit)
-            self._record(rows, self._cell_props())
-            self._finish_checks(rows)
-        if self.done[self.ids].sum() > max(1, self.ids.size // 8) or self.done[self.ids].all():
-            self._compact()
+    def _source_mass(self, r: int) -> np.ndarray:
+        first = self.source[r, 0]
+        if (self.source[r] == first).all():
+            return self.mass[first]
+        return np.take_along_axis(self.mass, self.source[r][None, None, :], axis=0)[0]
 
-    def _absorbed_in_depth(self, p, q_in: np.ndarray, opaque: np.ndarray) -> np.ndarray:
-        """Beer–Lambert deposit per cell; what passes the last cell is absorbed by the backing
-        surface, which sits at the temperature of the last cell."""
+    def _in_depth_weights(self, p, opaque: np.ndarray) -> np.ndarray:
+        """Fraction of diffuse radiation entering the face that each cell absorbs.
+
+        Beer–Lambert over the optical depth Σ PATH·κ·dx, PATH = 2 being the mean path
+        factor of diffuse radiation in the two-flux model FDS uses; what passes the last
+        cell is taken by the backing surface, at the temperature of the last cell.
+        Zero for an opaque surface, which absorbs and emits at its face.
+        """
         kappa = (p["frac"] * self.kappa[:, None, :]).sum(axis=0)
-        depth = np.cumsum(np.minimum(kappa * p["dx"], 700.0), axis=0)
+        depth = np.cumsum(np.minimum(TWO_FLUX_PATH * kappa * p["dx"], 700.0), axis=0)
         passed = np.exp(-depth)
         absorbed = np.empty_like(passed)
         absorbed[0] = 1.0 - passed[0]
         absorbed[1:] = passed[:-1] - passed[1:]
         absorbed[-1] += passed[-1]
-        return absorbed * (q_in * ~opaque)
+        return absorbed * ~opaque
 
     def _reaction_terms(self, p, dt: np.ndarray):
         """Mass each reaction consumes over the step at the old temperature, and its
@@ -353,8 +383,7 @@ class _Batch:
         for r in range(self.A.shape[0]):
             k_r = self.A[r] * np.exp(-self.E[r] * inv_rt)
             if self.nth_order:
-                src_mass = np.take_along_axis(self.mass, self.source[r][None, None, :], axis=0)[0]
-                rho = src_mass / p["dxe"] / self.rho0
+                rho = self._source_mass(r) / p["dxe"] / self.rho0
                 k_r = k_r * np.power(np.maximum(rho, 1e-12), self.order[r] - 1.0)
             rates.append(k_r)
             slopes.append(k_r * self.E[r] * inv_rt / self.temp)
@@ -362,7 +391,7 @@ class _Batch:
         q1 = np.zeros_like(self.temp)
         cons, dcons = [], []
         for r in range(len(rates)):
-            src_mass = np.take_along_axis(self.mass, self.source[r][None, None, :], axis=0)[0]
+            src_mass = self._source_mass(r)
             if self.shared_sources:
                 same = self.same_source[r]
                 k_tot = sum(same[j] * rates[j] for j in range(len(rates)))
@@ -379,37 +408,45 @@ class _Batch:
             q1 += self.dh[r] * dc
         return q0, q1, cons, dcons
 
-    def _detect_ignition(self, t_old: np.ndarray, dt: np.ndarray, mlr_old: np.ndarray) -> None:
+
+    def _detect_ignition(
+        self, dt: np.ndarray, t_old: np.ndarray, mlr_old: np.ndarray, face_old: np.ndarray
+    ) -> None:
+        """Latch ignition; its time is interpolated linearly inside the step."""
         value = np.where(self.by_temperature, self.face_temp, self.mlr)
-        crit = self.t_ig_criterion
-        new = ~self.ignited & (value >= crit)
+        new = ~self.ignited & (value >= self.ignition_level)
         if not new.any():
             return
-        before = np.where(self.by_temperature, self._face_temp_old, mlr_old)
+        before = np.where(self.by_temperature, face_old, mlr_old)
         span = np.where(value > before, value - before, 1.0)
-        frac = np.clip((crit - before) / span, 0.0, 1.0)
+        frac = np.clip((self.ignition_level - before) / span, 0.0, 1.0)
         self.tig = np.where(new, t_old + frac * dt, self.tig)
         self.ignited |= new
 
-    @property
-    def _face_temp_old(self) -> np.ndarray:
-        return self._previous_face
-
     # -- bookkeeping -----------------------------------------------------------------
 
-    def _record(self, rows: np.ndarray, p) -> None:
+    def _record(self, rows: np.ndarray, p: dict[str, np.ndarray]) -> None:
+        """Store outputs of the given rows at their next output slot; cell properties
+        (conductance, heat capacity) are those the step just used."""
+        cols = rows
+        if rows.size == self.ids.size:
+            rows = slice(None)
         ids = self.ids[rows]
         slot = self.n_out[ids]
         if slot.max() >= self.out["hrr"].shape[1]:
             for key, arr in self.out.items():
                 self.out[key] = np.concatenate([arr, np.full_like(arr, np.nan)], axis=1)
-        back_cell = self.last_sample_cell[ids]
-        t_a, t_b = self.temp[back_cell, rows], self.temp[np.minimum(back_cell + 1, self.temp.shape[0] - 1), rows]
-        r_a = 0.5 * p["dxe"][back_cell, rows] / p["k"][back_cell, rows]
-        nxt = np.minimum(back_cell + 1, self.temp.shape[0] - 1)
-        r_b = 0.5 * p["dxe"][nxt, rows] / p["k"][nxt, rows]
+        last = self.temp.shape[0] - 1
+        cell_a = self.last_sample_cell[rows]
+        cell_b = np.minimum(cell_a + 1, last)
+        r_a = 0.5 * p["dxe"][cell_a, cols] / p["k"][cell_a, cols]
+        r_b = 0.5 * p["dxe"][cell_b, cols] / p["k"][cell_b, cols]
+        t_a, t_b = self.temp[cell_a, cols], self.temp[cell_b, cols]
         back = t_a + (t_b - t_a) * r_a / (r_a + r_b)
-        sample_mass = (self.mass[:, :, rows] * self.is_sample[:, None, rows]).sum(axis=(0, 1))
+        if self.slots == 1:
+            sample_mass = self.mass[0, :, rows].sum(axis=0)
+        else:
+            sample_mass = (self.mass[:, :, rows] * self.is_sample[:, None, rows]).sum(axis=(0, 1))
         heat = (p["C"][:, rows] * (self.temp[:, rows] - self.ambient[rows])).sum(axis=0)
         values = {
             "hrr": self.hoc[rows] * self.mlr[rows] * self.ignited[rows] * 1e-3,
@@ -422,3 +459,86 @@ class _Batch:
         for key, v in values.items():
             self.out[key][ids, slot] = v
         self.n_out[ids] += 1
+
+    def _finish(self, row: int) -> None:
+        b = self.ids[row]
+        self.finished[b] = True
+        self.final_tig[b] = self.tig[row]
+        self.final_ignited[b] = self.ignited[row]
+
+    def _fail(self, row: int, why: str) -> None:
+        b = self.ids[row]
+        self.status[b] = STATUS_FAILED
+        self.message[b] = f"{self.scenarios[b].material.name}: {why}."
+        self._finish(row)
+
+    def _compact(self, keep: np.ndarray) -> None:
+        """Drop finished scenarios from every working array (batch is the last axis)."""
+        for name in _WORKING:
+            setattr(self, name, getattr(self, name)[..., keep])
+        self.conductivity.take(keep)
+        self.specific_heat.take(keep)
+
+    def _result(self, b: int) -> ConeResult:
+        n = self.n_out[b]
+        scenario = self.scenarios[b]
+        curves = {key: arr[b, :n].copy() for key, arr in self.out.items()}
+        time = np.arange(n) * scenario.output_interval_s
+        tig = float(self.final_tig[b])
+        mass_loss = float(curves["mass"][0] - curves["mass"][-1]) if n else None
+        metrics = curve_metrics(
+            time, curves["hrr"], mass_loss_kg_m2=mass_loss,
+            tig_s=tig if self.final_ignited[b] else math.nan,
+        )
+        return ConeResult(
+            scenario=scenario,
+            time_s=time,
+            hrr_kw_m2=curves["hrr"],
+            mlr_g_m2s=curves["mlr"],
+            surface_temp_c=curves["surface"],
+            back_temp_c=curves["back"],
+            mass_kg_m2=curves["mass"],
+            stored_heat_kj_m2=curves["heat"],
+            metrics=metrics,
+            ignited=bool(self.final_ignited[b]),
+            tig_s=tig,
+            status=self.status[b],
+            message=self.message[b],
+        )
+
+
+_WORKING = (
+    "density", "emissivity", "kappa", "is_sample", "A", "E", "order", "dh", "source",
+    "stoich", "gas_yield", "is_reactive", "same_source", "rho0", "hoc", "mass",
+    "last_sample_cell", "ambient", "temp", "face_temp", "h", "q_ext", "q_flame",
+    "by_temperature", "ignition_level", "burnout_mass", "stop_at_burnout", "end_time",
+    "time", "dt", "ignited", "tig", "mlr", "ids", "interval",
+)
+
+
+def _slot_array(table: list[list[Component | None]], get, fill: float) -> np.ndarray:
+    """(K, B) array of one scalar component property; empty slots get `fill`."""
+    return np.array([[fill if c is None else get(c) for c in row] for row in table]).T
+
+
+def _thomas(off: np.ndarray, diag: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve symmetric tridiagonal systems, one per column: off (N−1, B), diag/rhs (N, B).
+
+    No pivoting is needed: the matrix is diagonally dominant (conductances plus
+    positive heat capacities and surface losses on the diagonal).
+    """
+    n = diag.shape[0]
+    c = np.empty_like(off)
+    d = np.empty_like(rhs)
+    denom = diag[0]
+    c[0] = off[0] / denom
+    d[0] = rhs[0] / denom
+    for i in range(1, n):
+        denom = diag[i] - off[i - 1] * c[i - 1]
+        if i < n - 1:
+            c[i] = off[i] / denom
+        d[i] = (rhs[i] - off[i - 1] * d[i - 1]) / denom
+    x = d
+    for i in range(n - 2, -1, -1):
+        x[i] -= c[i] * x[i + 1]
+    return x

@@ -174,7 +174,7 @@ def observations() -> tuple[list[Observation], list[Observation]]:
     return peaks, chars
 
 
-def _theta_design(obs: list[Observation]) -> tuple[list[str], np.ndarray, np.ndarray]:
+def theta_design(obs: list[Observation]) -> tuple[list[str], np.ndarray, np.ndarray]:
     fractions = [group_mass_fractions(parse_polymer(o.smiles)) for o in obs]
     groups = sorted({g for f in fractions for g in f})
     x = np.array([[f.get(g, 0.0) for g in groups] for f in fractions])
@@ -203,7 +203,7 @@ def choose_strength(x: np.ndarray, y: np.ndarray, prior: float) -> float:
     return best
 
 
-def _char_design(obs: list[Observation]) -> tuple[np.ndarray, np.ndarray]:
+def char_design(obs: list[Observation]) -> tuple[np.ndarray, np.ndarray]:
     rows, targets = [], []
     for o in obs:
         unit = parse_polymer(o.smiles).units[0]
@@ -225,7 +225,7 @@ def main() -> None:
     runs = {p: simulate_tga(c) for p, c in chains.items()}
 
     prior = float(np.mean([o.value for o in peaks]))
-    groups, x, y = _theta_design(peaks)
+    groups, x, y = theta_design(peaks)
     strength = choose_strength(x, y, prior)
     theta = fit_theta(x, y, prior, strength)
     fitted_to = "; ".join(sorted({o.origin.split(" (")[0] for o in peaks}))
@@ -251,7 +251,7 @@ def main() -> None:
                 ]
             )
 
-    cx, cy = _char_design(chars)
+    cx, cy = char_design(chars)
     coef = fit_char(cx, cy)
     char_to = "; ".join(sorted({o.origin.split(" (")[0] for o in chars}))
     char_names = ", ".join(sorted({o.polymer for o in chars}))

@@ -1,0 +1,144 @@
+"""The ``trinity`` command: a thin layer over the engine's functions.
+
+Every user error ends as one sentence on stderr and exit status 2; nothing prints a
+traceback. Commands grow with the product (DESIGN.md, "Command line").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine import __version__
+
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+
+class UserError(Exception):
+    """A problem with the user's input, reported as one sentence."""
+
+
+def _fractions(text: str | None) -> list[float] | None:
+    if text is None:
+        return None
+    try:
+        return [float(part) for part in text.split(",")]
+    except ValueError:
+        raise UserError(
+            f"--fractions must be numbers separated by commas (e.g. 0.7,0.3), not {text!r}."
+        ) from None
+
+
+def _polymer(args: argparse.Namespace):
+    from engine.polymer import parse_polymer
+
+    return parse_polymer(args.smiles, _fractions(args.fractions), basis=args.basis)
+
+
+def cmd_gc(args: argparse.Namespace) -> int:
+    from engine.gc.properties import estimate_properties
+
+    props = estimate_properties(_polymer(args))
+    if args.json:
+        print(json.dumps(props.to_dict(), indent=2))
+        return 0
+    print(f"{props.smiles}   {props.formula}")
+    width = max(len(name) for name, *_ in props.display_rows())
+    for name, value, unit, method in props.display_rows():
+        print(f"  {name:<{width}}  {value:>10.4g}  {unit:<24} {method}")
+    r = props.reactions[0]
+    print(
+        f"  pyrolysis: A = {r.pre_exponential_1_s:.3g} 1/s, E = "
+        f"{r.activation_energy_j_mol / 1e3:.1f} kJ/mol, n = {r.order:g}"
+    )
+    groups = ", ".join(f"{n:g} × {g}" for g, n in sorted(props.groups.items()))
+    print(f"  groups: {groups}")
+    return 0
+
+
+def cmd_depict(args: argparse.Namespace) -> int:
+    from engine.polymer import depict_png, depict_svg
+
+    polymer = _polymer(args)
+    out = Path(args.out)
+    if out.suffix.lower() == ".svg":
+        out.write_text(depict_svg(polymer, width=args.width, height=args.height))
+    elif out.suffix.lower() == ".png":
+        out.write_bytes(depict_png(polymer, width=args.width, height=args.height))
+    else:
+        raise UserError(f"--out must end in .svg or .png, not {out.suffix or 'nothing'!r}.")
+    print(out)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from engine.demo import run_demo
+
+    run_demo(Path(args.out), echo=print)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trinity",
+        description="Predict how a polymer burns in a cone calorimeter from its repeat unit.",
+    )
+    parser.add_argument("--version", action="version", version=f"trinity {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def polymer_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("smiles", help="repeat unit with two * (copolymers: units joined by .)")
+        p.add_argument("--fractions", help="copolymer fractions, comma separated, e.g. 0.7,0.3")
+        p.add_argument("--basis", choices=("mole", "mass"), default="mole",
+                       help="basis of --fractions (default: mole)")
+
+    gc = sub.add_parser("gc", help="material properties by group contribution")
+    polymer_args(gc)
+    gc.add_argument("--json", action="store_true", help="print JSON (SI units)")
+    gc.set_defaults(func=cmd_gc)
+
+    depict = sub.add_parser("depict", help="draw a repeat unit to SVG or PNG")
+    polymer_args(depict)
+    depict.add_argument("--out", required=True, help="output file, .svg or .png")
+    depict.add_argument("--width", type=int, default=400)
+    depict.add_argument("--height", type=int, default=300)
+    depict.set_defaults(func=cmd_depict)
+
+    demo = sub.add_parser("demo", help="run the pipeline on the shipped polymers, headless")
+    demo.add_argument("--out", default="trinity-demo", help="output folder")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from engine.gc.groups import CoverageError
+    from engine.polymer import PolymerError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except (UserError, PolymerError, CoverageError) as exc:
+        print(f"trinity {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"trinity {args.command}: {exc.strerror or exc} ({exc.filename}).", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # a bug: still one sentence, never a traceback
+        print(
+            f"trinity {args.command}: unexpected internal error ({type(exc).__name__}: {exc}); "
+            "please report it.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""The `trinity` command: real work on good input, one sentence and exit 2 on bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from engine.cli import main
+from engine.datasets import shipped_tests
+
+TRINITY = [sys.executable, "-m", "engine.cli"]
+
+
+def test_gc_works_for_every_polymer_of_the_shipped_tests(capsys):
+    smiles = sorted(set(shipped_tests(included_only=False).smiles.dropna()))
+    assert len(smiles) >= 15
+    for s in smiles:
+        assert main(["gc", s, "--json"]) == 0
+        record = json.loads(capsys.readouterr().out)
+        assert record["density_kg_m3"] > 500 and record["groups"]
+
+
+def test_gc_prints_a_table_with_units_and_groups(capsys):
+    assert main(["gc", "*CC(*)c1ccccc1"]) == 0
+    out = capsys.readouterr().out
+    assert "C8H8" in out and "kg/m³" in out and "aromatic_CH" in out and "pyrolysis" in out
+
+
+def test_gc_copolymer_with_fractions(capsys):
+    assert main(["gc", "*CC*.*CC(*)C", "--fractions", "0.7,0.3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["formula"] == "C2.30H4.60"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["gc", ""], "empty"),
+        (["gc", "*CC"], "1 attachment point"),
+        (["gc", "*C[Xe]C*"], "noble gas"),
+        (["gc", "x" * 10_000], "characters long"),
+        (["gc", "*CC*.*CC(*)C", "--fractions", "a,b"], "--fractions"),
+        (["gc", "*CC(=S)C*"], "does not cover"),
+        (["depict", "*CC*", "--out", "x.gif"], ".svg or .png"),
+    ],
+)
+def test_bad_input_exits_2_with_one_sentence(argv, expected, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert expected in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_subprocess_never_prints_a_traceback():
+    result = subprocess.run([*TRINITY, "gc", "*C1CC*"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "ring" in result.stderr
+    assert result.stdout == ""
+
+
+def test_depict_writes_svg_and_png(tmp_path):
+    for name in ("ps.svg", "ps.png"):
+        assert main(["depict", "*CC(*)c1ccccc1", "--out", str(tmp_path / name)]) == 0
+        assert (tmp_path / name).stat().st_size > 500
+
+
+def test_demo_writes_properties_of_shipped_polymers(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "properties.csv").read_text().count("\n") >= 15
+    assert json.loads((tmp_path / "properties.json").read_text())["PMMA"]["formula"] == "C5H8O2"
+    assert any((tmp_path / "depictions").glob("*.svg"))
