@@ -24,6 +24,7 @@ import pandas as pd
 
 from engine.gc import fit
 from engine.gc.properties import MaterialProperties, estimate_properties
+from engine.gc.tables import constant
 from engine.polymer import parse_polymer
 from engine.resources import resource_path
 
@@ -87,6 +88,20 @@ def _measured_rows() -> list[dict]:
     return rows
 
 
+def _reference_heat_rows() -> list[dict]:
+    """Published gross heats of combustion, made net by removing the water's latent heat."""
+    table = pd.read_csv(resource_path("gc", "reference_heats_of_combustion.csv"))
+    rows = []
+    for r in table.itertuples():
+        polymer = parse_polymer(r.smiles)
+        water = polymer.element_counts["H"] / 2 * 0.018015 / polymer.molar_mass_kg_mol
+        net = r.gross_heat_of_combustion_kJ_g * 1e6 - constant("water_latent_heat") * water
+        rows.append({"polymer": r.polymer, "smiles": r.smiles,
+                     "source": "Walters, Hackett & Lyon 2000, Table 3 (gross, made net)",
+                     "values": {"heat_of_combustion_complete_j_kg": net}})
+    return rows
+
+
 def _estimate(props: MaterialProperties, name: str) -> float:
     if name == "mcc_heat_of_combustion":
         return (1.0 - props.char_yield) * props.heat_of_combustion_j_kg
@@ -94,7 +109,7 @@ def _estimate(props: MaterialProperties, name: str) -> float:
 
 
 def comparisons() -> list[Comparison]:
-    rows = _measured_rows()
+    rows = _measured_rows() + _reference_heat_rows()
     for polymer, values in _umd_table().items():
         smiles = values.pop("smiles")
         rows.append({"polymer": polymer, "smiles": smiles,
@@ -185,6 +200,11 @@ def main() -> None:
         "comparisons": frame.to_dict(orient="records"),
         "leave_one_out": {k: [list(r) for r in v] for k, v in loo.items()},
     }, indent=2))
+    print("\nMarkdown (README):")
+    print("| property | n | MAPE % |")
+    print("|---|---|---|")
+    for row in summary.itertuples():
+        print(f"| {row.property} | {row.n} | {row.mape_pct:.1f} |")
     print(f"\nwrote {args.json}")
 
 

@@ -1,0 +1,180 @@
+"""Cone solver verification: analytic, energy balance, real FDS runs, batching, convergence."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cone.material import Component, ConeMaterial
+from engine.cone.scenario import ConeScenario
+from engine.cone.solver import SIGMA, simulate, simulate_one
+
+DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+FDS = DATA / "fds"
+
+PMMA_FDS = ConeMaterial.from_json(
+    {
+        "name": "PMMA (FDS cases)",
+        "density": 1200,
+        "conductivity": 0.2,
+        "specific_heat": 1600,
+        "emissivity": 0.85,
+        "absorption_coefficient": 2700,
+        "reactions": [{"A": 8.5e12, "E": 1.88e5, "n": 1, "heat_of_reaction": 8.7e5}],
+        "heat_of_combustion": 2.4e7,
+    }
+)
+
+
+def _inert(k=1.0, rho=2000.0, cp=1000.0, eps=1.0) -> ConeMaterial:
+    return ConeMaterial("inert", (Component("inert", rho, k, cp, eps),), (), 0.0)
+
+
+def test_semi_infinite_solid_under_constant_flux_matches_analytic():
+    """T_s − T_0 = 2q″√(t/πkρc): opaque black face, no convection, emission made
+    negligible by a 10 K ambient, slab thick enough to be semi-infinite. Backward Euler's
+    first-order error is largest in the first seconds, when the surface heats fastest, so
+    the step is limited to 1 K (the default 5 K is within 1 % from 10 s on)."""
+    k, rho, cp, q = 1.0, 2000.0, 1000.0, 10e3
+    scenario = ConeScenario(
+        _inert(k, rho, cp), q / 1e3, 50.0, h_w_m2k=0.0, ambient_c=-263.15, duration_s=30.0
+    )
+    result = simulate_one(scenario, max_temperature_step_k=1.0)
+    t = result.time_s[2:]
+    rise = result.surface_temp_c[2:] - scenario.ambient_c
+    exact = 2 * q * np.sqrt(t / (math.pi * k * rho * cp))
+    np.testing.assert_allclose(rise, exact, rtol=0.01)
+
+
+def test_inert_slab_energy_balance_closes():
+    """Heat stored = ∫ net surface flux dt (convection and re-radiation included)."""
+    scenario = ConeScenario(
+        _inert(0.3, 1500.0, 1200.0, 0.9), 50.0, 6.0, duration_s=300.0, output_interval_s=0.25
+    )
+    r = simulate_one(scenario)
+    t_s, t_a = r.surface_temp_c + 273.15, scenario.ambient_c + 273.15
+    q_net = 0.9 * (50e3 + SIGMA * (t_a**4 - t_s**4)) + 10.0 * (t_a - t_s)
+    supplied = np.trapezoid(q_net, r.time_s) / 1e3
+    assert r.stored_heat_kj_m2[-1] == pytest.approx(supplied, rel=0.005)
+    assert r.back_temp_c[-1] > 300  # the slab has heated through: a real test of the balance
+
+
+def _fds(case: str) -> np.ndarray:
+    path = FDS / case / f"{case}_timeseries.csv"
+    if not path.exists():
+        pytest.skip(f"FDS reference output not found at {path}")
+    data = np.genfromtxt(path, delimiter=",", names=True)
+    _, first = np.unique(data["time_s"], return_index=True)
+    return data[first]
+
+
+FLAME_GAP = (
+    "with the flame flux our pHRR is 5.9 % low (1185 vs 1260 kW/m²) and burnout ~8 s late "
+    "(curve L2 0.15); the steady-burning surface is ~7 K cooler than FDS's, cause not yet found"
+)
+
+
+@pytest.mark.parametrize(
+    ("case", "flame", "tig", "phrr"),
+    [
+        pytest.param(
+            "PMMA_50_flame",
+            20.0,
+            38.5,
+            1259.8,
+            marks=pytest.mark.xfail(strict=True, reason=FLAME_GAP),
+        ),
+        ("PMMA_50_noflame", 0.0, 38.6, 790.1),
+    ],
+)
+def test_agrees_with_real_fds_run(case, flame, tig, phrr):
+    fds = _fds(case)
+    assert fds["hrrpua_kw_m2"].max() == pytest.approx(phrr, rel=1e-4)
+    scenario = ConeScenario(PMMA_FDS, 50.0, 6.0, flame_flux_kw_m2=flame)
+    r = simulate_one(scenario)
+    assert r.ok and r.ignited
+    assert r.metrics.phrr_kw_m2 == pytest.approx(phrr, rel=0.05)
+    grid = np.arange(0.0, fds["time_s"][-1], 0.5)
+    ours = np.interp(grid, r.time_s, r.hrr_kw_m2, right=0.0)
+    theirs = np.interp(grid, fds["time_s"], fds["hrrpua_kw_m2"])
+    assert np.linalg.norm(ours - theirs) / np.linalg.norm(theirs) < 0.10
+
+
+@pytest.mark.parametrize(
+    ("case", "flame", "tig"), [("PMMA_50_flame", 20.0, 38.5), ("PMMA_50_noflame", 0.0, 38.6)]
+)
+def test_ignition_time_agrees_with_real_fds_run(case, flame, tig):
+    _fds(case)
+    r = simulate_one(ConeScenario(PMMA_FDS, 50.0, 6.0, flame_flux_kw_m2=flame))
+    assert r.tig_s == pytest.approx(tig, rel=0.05)
+
+
+def _mixed_scenarios():
+    char = ConeMaterial.from_json(
+        {
+            "name": "charring",
+            "density": 1100,
+            "conductivity": [[20, 0.25], [400, 0.15]],
+            "specific_heat": [[20, 1300], [400, 2300]],
+            "emissivity": 0.9,
+            "absorption_coefficient": 2000,
+            "reactions": [{"A": 1e13, "E": 2.0e5, "heat_of_reaction": 6e5, "char_yield": 0.25}],
+            "heat_of_combustion": 2.8e7,
+            "char": {
+                "density": 150,
+                "conductivity": 0.1,
+                "specific_heat": 1100,
+                "emissivity": 0.95,
+            },
+        }
+    )
+    return [
+        ConeScenario(PMMA_FDS, 50.0, 6.0),
+        ConeScenario(PMMA_FDS, 35.0, 3.0, backing="blanket"),
+        ConeScenario(char, 75.0, 4.0, ignition="temperature", ignition_temperature_c=350.0),
+        ConeScenario(char, 25.0, 2.0, flame_flux_kw_m2=0.0, duration_s=120.0),
+    ]
+
+
+def test_batch_of_equal_meshes_reproduces_single_runs_exactly():
+    scenarios = [
+        ConeScenario(PMMA_FDS, q, 6.0, flame_flux_kw_m2=f)
+        for q, f in ((50.0, 20.0), (35.0, 0.0), (75.0, 20.0))
+    ]
+    for single, batched in zip(map(simulate_one, scenarios), simulate(scenarios), strict=True):
+        assert batched.time_s.shape == single.time_s.shape
+        np.testing.assert_allclose(batched.hrr_kw_m2, single.hrr_kw_m2, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(batched.surface_temp_c, single.surface_temp_c, rtol=1e-10)
+
+
+def test_mixed_batch_matches_single_runs():
+    """Different materials, fluxes, thicknesses and backings pad to one mesh; padding only
+    perturbs round-off, so metrics agree closely."""
+    scenarios = _mixed_scenarios()
+    for single, batched in zip(map(simulate_one, scenarios), simulate(scenarios), strict=True):
+        assert batched.ok and single.ok
+        assert batched.ignited == single.ignited
+        for name in ("tig_s", "phrr_kw_m2", "thr_mj_m2"):
+            a, b = getattr(batched.metrics, name), getattr(single.metrics, name)
+            assert a == pytest.approx(b, rel=0.01, nan_ok=True), name
+
+
+def test_non_charring_slab_burns_away_and_charring_one_keeps_its_char():
+    pmma, _, char, _ = _mixed_scenarios()
+    r = simulate_one(pmma)
+    assert r.mass_kg_m2[-1] < 1e-2 * r.mass_kg_m2[0]
+    assert r.metrics.thr_mj_m2 == pytest.approx(7.2 * 24.0, rel=0.01)
+    c = simulate_one(char)
+    assert c.mass_kg_m2[-1] == pytest.approx(0.25 * c.mass_kg_m2[0], rel=0.02)
+
+
+def test_default_resolution_is_converged():
+    scenario = ConeScenario(PMMA_FDS, 50.0, 6.0)
+    coarse = simulate_one(scenario)
+    fine = simulate_one(
+        scenario, cell_size_mm=0.05, max_temperature_step_k=1.25, max_time_step_s=0.25
+    )
+    for name in ("tig_s", "phrr_kw_m2", "thr_mj_m2"):
+        a, b = getattr(coarse.metrics, name), getattr(fine.metrics, name)
+        assert a == pytest.approx(b, rel=0.02), name
