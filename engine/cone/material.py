@@ -8,6 +8,7 @@ component. The JSON reader is the user-facing edge: every problem is reported as
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping
@@ -63,7 +64,11 @@ class Reaction:
 
 @dataclass(frozen=True)
 class ConeMaterial:
-    """Components (0 = virgin), reactions, and the heat of combustion of the volatiles."""
+    """Components (0 = virgin), reactions, and the heat of combustion of the volatiles.
+
+    No reactions means an inert solid (used for verification); the JSON reader still
+    asks for at least one, since a user material that cannot burn is a mistake.
+    """
 
     name: str
     components: tuple[Component, ...]
@@ -73,8 +78,6 @@ class ConeMaterial:
     def __post_init__(self) -> None:
         if not self.components:
             raise MaterialError(f"material {self.name!r} has no components.")
-        if not self.reactions:
-            raise MaterialError(f"material {self.name!r} has no reactions, so it never burns.")
         _check_nonnegative(self.heat_of_combustion, "heat_of_combustion")
         count = len(self.components)
         for i, r in enumerate(self.reactions):
@@ -310,7 +313,8 @@ def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(raw) - allowed)
     if unknown:
         raise MaterialError(
-            f"{where} has unknown key {unknown[0]!r}; allowed keys are {', '.join(sorted(allowed))}."
+            f"{where} has unknown key {unknown[0]!r}; "
+            f"allowed keys are {', '.join(sorted(allowed))}."
         )
 
 
@@ -319,7 +323,7 @@ def _check_property(value: Property, where: str) -> None:
         if not value:
             raise MaterialError(f"{where} table is empty.")
         temps = [t for t, _ in value]
-        if any(b <= a for a, b in zip(temps, temps[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(temps)):
             raise MaterialError(f"{where} table temperatures must increase strictly.")
         for _, v in value:
             _check_positive(v, where)

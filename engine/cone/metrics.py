@@ -71,9 +71,7 @@ def curve_metrics(
     if mass_loss_kg_m2 is not None and mass_loss_kg_m2 > 0:
         ehc = thr_raw / mass_loss_kg_m2
     if math.isnan(tig):
-        return CurveMetrics(
-            nan, phrr, t_peak, thr, thr_raw, nan, nan, nan, nan, nan, flameout, ehc
-        )
+        return CurveMetrics(nan, phrr, t_peak, thr, thr_raw, nan, nan, nan, nan, nan, flameout, ehc)
     averages = [_window_average(t, q, tig, w) for w in AVERAGE_WINDOWS_S]
     marhe, figra = _marhe_figra(t, q, tig)
     return CurveMetrics(tig, phrr, t_peak, thr, thr_raw, *averages, marhe, figra, flameout, ehc)

@@ -69,7 +69,9 @@ class ConeScenario:
         _nonnegative(self.flame_flux_kw_m2, "flame_flux_kw_m2")
         _nonnegative(self.h_w_m2k, "h_w_m2k")
         if not (math.isfinite(self.ambient_c) and -273.15 < self.ambient_c < 1000):
-            raise ScenarioError(f"ambient_c must lie between -273.15 and 1000, not {self.ambient_c}.")
+            raise ScenarioError(
+                f"ambient_c must lie between -273.15 and 1000, not {self.ambient_c}."
+            )
         if self.backing not in BACKINGS:
             raise ScenarioError(f"backing must be one of {BACKINGS}, not {self.backing!r}.")
         if self.ignition not in IGNITION_CRITERIA:

@@ -17,13 +17,14 @@ Finished scenarios are compacted out of the working arrays.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from engine.cone.material import Component, ConeMaterial, Property
+from engine.cone.material import Component, Property
 from engine.cone.metrics import curve_metrics
 from engine.cone.result import STATUS_FAILED, STATUS_OK, ConeResult
 from engine.cone.scenario import ConeScenario
@@ -100,7 +101,7 @@ class _Tables:
                     continue
                 table = p if isinstance(p, tuple) else ((0.0, float(p)),)
                 self.base[k, b] = table[0][1]
-                for j, ((t0, v0), (t1, v1)) in enumerate(zip(table, table[1:], strict=False)):
+                for j, ((t0, v0), (t1, v1)) in enumerate(itertools.pairwise(table)):
                     self.knots[j, k, b] = t0 + KELVIN
                     self.widths[j, k, b] = t1 - t0
                     self.slopes[j, k, b] = (v1 - v0) / (t1 - t0)
@@ -140,9 +141,11 @@ class _Batch:
         scen = self.scenarios
         batch = len(scen)
         blanket = [
-            Component("blanket", s.blanket.density, s.blanket.conductivity,
-                      s.blanket.specific_heat, 1.0)
-            if s.backing == "blanket" else None
+            Component(
+                "blanket", s.blanket.density, s.blanket.conductivity, s.blanket.specific_heat, 1.0
+            )
+            if s.backing == "blanket"
+            else None
             for s in scen
         ]
         comps = [list(s.material.components) for s in scen]
@@ -190,7 +193,8 @@ class _Batch:
         n_sample = [max(3, math.ceil(s.thickness_mm * 1e-3 / dx_target - 1e-9)) for s in scen]
         n_blanket = [
             max(5, math.ceil(s.blanket.thickness_mm * 1e-3 / (BLANKET_CELL_FACTOR * dx_target)))
-            if s.backing == "blanket" else 0
+            if s.backing == "blanket"
+            else 0
             for s in scen
         ]
         n_cells = max(a + b for a, b in zip(n_sample, n_blanket, strict=True))
@@ -216,13 +220,14 @@ class _Batch:
         self.ignition_level = np.array(
             [
                 (s.ignition_temperature_c or 0.0) + KELVIN
-                if s.ignition == "temperature" else s.critical_mass_flux_g_m2s * 1e-3
+                if s.ignition == "temperature"
+                else s.critical_mass_flux_g_m2s * 1e-3
                 for s in scen
             ]
         )
         reactive = (self.mass * self.is_reactive[:, None, :]).sum(axis=(0, 1))
         self.burnout_mass = BURNOUT_FRACTION * reactive
-        self.stop_at_burnout = np.array([s.duration_s is None for s in scen])
+        self.stop_at_burnout = np.array([s.duration_s is None for s in scen]) & (reactive > 0)
         self.end_time = np.array([s.end_time_s for s in scen])
         self.time = np.zeros(batch)
         self.dt = np.full(batch, min(0.05, self.settings.max_time_step_s))
@@ -335,7 +340,7 @@ class _Batch:
         bad |= self.dt < MIN_STEP_S
         for row in np.flatnonzero(bad):
             self._fail(row, f"the solution became non-finite at t = {self.time[row]:.2f} s")
-        hit = np.flatnonzero((self.time >= next_out - 1e-9) & ~bad)
+        hit = np.flatnonzero((self.time >= next_out - 1e-9) & ~bad & ~self.finished[self.ids])
         if hit.size:
             self._record(hit, p)
             t_done = self.time[hit] >= self.end_time[hit] - 1e-9
@@ -408,7 +413,6 @@ class _Batch:
             q1 += self.dh[r] * dc
         return q0, q1, cons, dcons
 
-
     def _detect_ignition(
         self, dt: np.ndarray, t_old: np.ndarray, mlr_old: np.ndarray, face_old: np.ndarray
     ) -> None:
@@ -444,7 +448,7 @@ class _Batch:
         t_a, t_b = self.temp[cell_a, cols], self.temp[cell_b, cols]
         back = t_a + (t_b - t_a) * r_a / (r_a + r_b)
         if self.slots == 1:
-            sample_mass = self.mass[0, :, rows].sum(axis=0)
+            sample_mass = self.mass[0][:, rows].sum(axis=0)
         else:
             sample_mass = (self.mass[:, :, rows] * self.is_sample[:, None, rows]).sum(axis=(0, 1))
         heat = (p["C"][:, rows] * (self.temp[:, rows] - self.ambient[rows])).sum(axis=0)
@@ -487,7 +491,9 @@ class _Batch:
         tig = float(self.final_tig[b])
         mass_loss = float(curves["mass"][0] - curves["mass"][-1]) if n else None
         metrics = curve_metrics(
-            time, curves["hrr"], mass_loss_kg_m2=mass_loss,
+            time,
+            curves["hrr"],
+            mass_loss_kg_m2=mass_loss,
             tig_s=tig if self.final_ignited[b] else math.nan,
         )
         return ConeResult(
@@ -508,11 +514,41 @@ class _Batch:
 
 
 _WORKING = (
-    "density", "emissivity", "kappa", "is_sample", "A", "E", "order", "dh", "source",
-    "stoich", "gas_yield", "is_reactive", "same_source", "rho0", "hoc", "mass",
-    "last_sample_cell", "ambient", "temp", "face_temp", "h", "q_ext", "q_flame",
-    "by_temperature", "ignition_level", "burnout_mass", "stop_at_burnout", "end_time",
-    "time", "dt", "ignited", "tig", "mlr", "ids", "interval",
+    "density",
+    "emissivity",
+    "kappa",
+    "is_sample",
+    "A",
+    "E",
+    "order",
+    "dh",
+    "source",
+    "stoich",
+    "gas_yield",
+    "is_reactive",
+    "same_source",
+    "rho0",
+    "hoc",
+    "mass",
+    "last_sample_cell",
+    "ambient",
+    "temp",
+    "face_temp",
+    "h",
+    "q_ext",
+    "q_flame",
+    "by_temperature",
+    "ignition_level",
+    "burnout_mass",
+    "stop_at_burnout",
+    "end_time",
+    "time",
+    "dt",
+    "ignited",
+    "tig",
+    "mlr",
+    "ids",
+    "interval",
 )
 
 
