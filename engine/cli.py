@@ -75,6 +75,68 @@ def cmd_depict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenario_material(args: argparse.Namespace):
+    if args.material:
+        from engine.cone.material import ConeMaterial
+
+        path = Path(args.material)
+        if not path.is_file():
+            raise UserError(f"The material file {path} does not exist.")
+        return ConeMaterial.from_json(path)
+    if not args.smiles:
+        raise UserError(
+            "Give the polymer as --smiles SMILES or a property file as --material M.json."
+        )
+    from engine.cone.gc_material import cone_material
+    from engine.gc.properties import estimate_properties
+
+    return cone_material(estimate_properties(_polymer(args)))
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from engine.cone.export import result_record, result_table
+    from engine.cone.scenario import ConeScenario
+
+    scenario = ConeScenario(
+        material=_scenario_material(args),
+        heat_flux_kw_m2=args.flux,
+        thickness_mm=args.thickness,
+        flame_flux_kw_m2=args.flame_flux,
+        backing=args.backing,
+    )
+    if args.engine == "fds":
+        from engine.cone.fds import run_fds
+
+        result = run_fds(scenario, workdir=Path(args.fds_workdir))
+    else:
+        from engine.cone.solver import simulate_one
+
+        result = simulate_one(scenario)
+    if args.csv:
+        result_table(result).to_csv(args.csv, index=False)
+    if args.json:
+        print(json.dumps(result_record(result), indent=2))
+    else:
+        m = result.metrics
+        print(
+            f"{scenario.material.name}: {args.flux:g} kW/m², {args.thickness:g} mm, "
+            f"{args.backing} back, flame flux {args.flame_flux:g} kW/m² ({args.engine})"
+        )
+        if not result.ok:
+            print(f"  simulation failed: {result.message}")
+        print(f"  t_ig  {m.tig_s:8.1f} s")
+        print(f"  pHRR  {m.phrr_kw_m2:8.1f} kW/m² at {m.t_phrr_s:.0f} s")
+        print(f"  THR   {m.thr_mj_m2:8.1f} MJ/m²")
+        print(
+            f"  HRR avg 60/180/300 s: {m.avg_hrr_60_kw_m2:.0f} / {m.avg_hrr_180_kw_m2:.0f} / "
+            f"{m.avg_hrr_300_kw_m2:.0f} kW/m²; MARHE {m.marhe_kw_m2:.0f} kW/m²; "
+            f"FIGRA {m.figra_kw_m2_s:.1f} kW/m²/s"
+        )
+        if args.csv:
+            print(f"  curves written to {args.csv}")
+    return 0 if result.ok else 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from engine.demo import run_demo
 
@@ -93,8 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     def polymer_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("smiles", help="repeat unit with two * (copolymers: units joined by .)")
         p.add_argument("--fractions", help="copolymer fractions, comma separated, e.g. 0.7,0.3")
-        p.add_argument("--basis", choices=("mole", "mass"), default="mole",
-                       help="basis of --fractions (default: mole)")
+        p.add_argument(
+            "--basis",
+            choices=("mole", "mass"),
+            default="mole",
+            help="basis of --fractions (default: mole)",
+        )
 
     gc = sub.add_parser("gc", help="material properties by group contribution")
     polymer_args(gc)
@@ -107,6 +173,28 @@ def build_parser() -> argparse.ArgumentParser:
     depict.add_argument("--width", type=int, default=400)
     depict.add_argument("--height", type=int, default=300)
     depict.set_defaults(func=cmd_depict)
+
+    sim = sub.add_parser("simulate", help="simulate a cone calorimeter test")
+    source = sim.add_mutually_exclusive_group()
+    source.add_argument("--smiles", help="repeat unit; properties by group contribution")
+    source.add_argument("--material", help="material JSON file (PHYSICS.md §4 format)")
+    sim.add_argument("--fractions", help="copolymer fractions for --smiles, e.g. 0.7,0.3")
+    sim.add_argument("--basis", choices=("mole", "mass"), default="mole")
+    sim.add_argument("--flux", type=float, required=True, help="cone heat flux, kW/m²")
+    sim.add_argument("--thickness", type=float, required=True, help="sample thickness, mm")
+    sim.add_argument(
+        "--flame-flux",
+        type=float,
+        default=20.0,
+        help="flame heat flux added after ignition, kW/m² (default 20)",
+    )
+    sim.add_argument("--backing", choices=("insulated", "blanket"), default="insulated")
+    sim.add_argument("--engine", choices=("builtin", "fds"), default="builtin")
+    sim.add_argument("--fds-workdir", default="fds-run", help="working folder for --engine fds")
+    out = sim.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print metrics and curves as JSON")
+    sim.add_argument("--csv", help="write the curves to this CSV file")
+    sim.set_defaults(func=cmd_simulate)
 
     demo = sub.add_parser("demo", help="run the pipeline on the shipped polymers, headless")
     demo.add_argument("--out", default="trinity-demo", help="output folder")
@@ -125,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return args.func(args)
-    except (UserError, PolymerError, CoverageError) as exc:
+    except (UserError, PolymerError, CoverageError, ValueError) as exc:
         print(f"trinity {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:

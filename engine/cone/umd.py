@@ -15,19 +15,20 @@ import csv
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from engine.cone.material import Component, ConeMaterial, Property, Reaction
+from engine.gc.estimators import heat_of_combustion_volatiles
+from engine.polymer import PolymerError, parse_polymer
 
-HEAT_OF_COMBUSTION_J_KG = {
-    "PMMA": 24.0e6,  # as in ../shared/data/fds/*/PMMA_50_*.fds (REAC HEAT_OF_COMBUSTION)
-    "ABS": 37.43e6,  # NIST cone-db MCC, ../shared/data/properties/measured_properties.csv
-    "HIPS": 39.0e6,  # project default (MCC-type value for polystyrenes); override if known
-    "POM": 14.0e6,  # project default (MCC-type value); override if known
-    "PET": 16.0e6,  # project default (MCC-type value); override if known
-    "PEI": 12.0e6,  # project default (MCC-type value); override if known
+MEASURED_HEAT_OF_COMBUSTION_J_KG = {
+    "PMMA": 24.0e6,  # REAC HEAT_OF_COMBUSTION of ../shared/data/fds/*/PMMA_50_*.fds
+    "ABS": 37.43e6,  # NIST cone-db MCC, resources/data/properties/measured_properties.csv
 }
-"""The UMD sets are gasification calibrations and carry no heat of combustion."""
+"""The UMD sets are gasification calibrations and carry no heat of combustion: these
+come from elsewhere, and every other polymer gets the group-contribution estimate of
+its volatiles (oxygen consumption, char taken as carbon) at the chain's residue yield."""
 
 
 class UmdFormatError(ValueError):
@@ -38,7 +39,7 @@ def load_umd_materials(
     path: str | Path, heat_of_combustion_j_kg: Mapping[str, float] | None = None
 ) -> dict[str, ConeMaterial]:
     """One ConeMaterial per polymer, keyed by the `polymer` column."""
-    hoc = {**HEAT_OF_COMBUSTION_J_KG, **(heat_of_combustion_j_kg or {})}
+    hoc = {**MEASURED_HEAT_OF_COMBUSTION_J_KG, **(heat_of_combustion_j_kg or {})}
     with Path(path).open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     by_polymer: dict[str, list[dict[str, str]]] = {}
@@ -46,10 +47,26 @@ def load_umd_materials(
         by_polymer.setdefault(row["polymer"], []).append(row)
     materials = {}
     for polymer, chain in by_polymer.items():
+        material = _material(polymer, chain, hoc.get(polymer, 0.0))
         if polymer not in hoc:
-            raise UmdFormatError(f"no heat of combustion for {polymer}; pass it explicitly.")
-        materials[polymer] = _material(polymer, chain, hoc[polymer])
+            volatiles = _estimated_heat_of_combustion(chain[0]["smiles"], material)
+            material = replace(material, heat_of_combustion=volatiles)
+        materials[polymer] = material
     return materials
+
+
+def _estimated_heat_of_combustion(smiles: str, material: ConeMaterial) -> float:
+    """GC heat of combustion of the volatiles at the chain's overall residue yield."""
+    try:
+        polymer = parse_polymer(smiles)
+    except PolymerError as exc:
+        raise UmdFormatError(f"no heat of combustion and no usable SMILES ({exc})") from None
+    residue, source = 1.0, 0
+    for reaction in material.reactions:
+        if reaction.source == source:
+            residue *= reaction.residue_yield
+            source = reaction.residue if reaction.residue is not None else -1
+    return heat_of_combustion_volatiles(polymer, residue)
 
 
 def _material(polymer: str, rows: list[dict[str, str]], hoc: float) -> ConeMaterial:

@@ -218,6 +218,40 @@ def fit_char(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return lsq_linear(x, y, bounds=(0.0, np.inf)).x
 
 
+def _char_defaults() -> dict[str, tuple[float, str, str]]:
+    """Medians over the true chars of the UMD sets (final residues lighter than the virgin).
+
+    Values at the first table temperature (27 °C); the char density is not taken from
+    here: GC materials keep the volume of the polymer a char comes from.
+    """
+    from engine.cone.umd import load_umd_materials
+
+    materials = load_umd_materials(
+        resource_path("data", "properties", "pyrolysis_properties_umd.csv")
+    )
+    chars = [
+        m.components[-1]
+        for m in materials.values()
+        if m.components[-1].density < 0.5 * m.components[0].density
+    ]
+
+    def first(value) -> float:
+        return value[0][1] if isinstance(value, tuple) else float(value)
+
+    names = ", ".join(c.name for c in chars)
+    how = f"median over the char components ({names}) of the UMD sets"
+    return {
+        "char_conductivity": (median(first(c.conductivity) for c in chars), "W/m/K", how),
+        "char_specific_heat": (median(first(c.specific_heat) for c in chars), "J/kg/K", how),
+        "char_emissivity": (median(c.emissivity for c in chars), "-", how),
+        "char_absorption_coefficient": (
+            median(c.absorption_coefficient for c in chars),
+            "1/m",
+            how,
+        ),
+    }
+
+
 def main() -> None:
     today = dt.date.today().isoformat()
     peaks, chars = observations()
@@ -301,6 +335,7 @@ def main() -> None:
             "virgin-polymer emissivity, median over the UMD sets",
         ),
     }
+    defaults.update(_char_defaults())
     path = resource_path("gc", "constants.csv")
     with open(path, newline="") as handle:
         kept = [r for r in csv.DictReader(handle) if r["name"] not in defaults]
