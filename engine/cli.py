@@ -137,6 +137,57 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _floats(text: str, option: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise UserError(f"{option} must be numbers separated by commas, not {text!r}.") from None
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from engine.jobs import Cancelled, CancelToken
+    from engine.synthetic import SyntheticConfig, generate_synthetic
+
+    config = SyntheticConfig(
+        n_polymers=args.n,
+        seed=args.seed,
+        heat_fluxes_kw_m2=_floats(args.flux, "--flux"),
+        thicknesses_mm=_floats(args.thickness, "--thickness"),
+        chunk_size=args.chunk_size,
+    )
+
+    def show(p) -> None:
+        left = f", about {p.remaining_s:.0f} s left" if p.remaining_s is not None else ""
+        print(f"  [{p.done}/{p.total}] {p.message} ({p.elapsed_s:.0f} s{left})", flush=True)
+
+    token = CancelToken()
+    print(
+        f"Generating {args.n} polymers × {len(config.heat_fluxes_kw_m2)} fluxes × "
+        f"{len(config.thicknesses_mm)} thicknesses into {args.out}"
+    )
+    try:
+        summary = generate_synthetic(
+            config,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=show,
+            cancel=token,
+        )
+    except (KeyboardInterrupt, Cancelled):
+        token.cancel()
+        print(
+            "Stopped; finished chunks are saved. Rerun the same command to resume.", file=sys.stderr
+        )
+        return 130
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.rows_by_status.items()))
+    print(
+        f"{summary.rows} rows ({counts}) in {summary.chunks_total} chunks "
+        f"({summary.chunks_resumed} resumed) in {summary.elapsed_s:.1f} s"
+    )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from engine.demo import run_demo
 
@@ -195,6 +246,18 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--json", action="store_true", help="print metrics and curves as JSON")
     sim.add_argument("--csv", help="write the curves to this CSV file")
     sim.set_defaults(func=cmd_simulate)
+
+    gen = sub.add_parser("generate", help="synthetic data: hypothetical polymers → GC → cone")
+    gen.add_argument("--n", type=int, required=True, help="number of hypothetical polymers")
+    gen.add_argument("--out", required=True, help="data-set folder (resumed if it exists)")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--flux", default="25,50,75", help="heat fluxes, kW/m² (default 25,50,75)")
+    gen.add_argument("--thickness", default="3,6", help="thicknesses, mm (default 3,6)")
+    gen.add_argument("--chunk-size", type=int, default=200, help="polymers per saved chunk")
+    where = gen.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    gen.set_defaults(func=cmd_generate)
 
     demo = sub.add_parser("demo", help="run the pipeline on the shipped polymers, headless")
     demo.add_argument("--out", default="trinity-demo", help="output folder")

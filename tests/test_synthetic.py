@@ -1,0 +1,166 @@
+"""Synthetic data generation: rows, failures kept, resume after cancel or kill, Dask."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from engine.jobs import Cancelled, CancelToken
+from engine.synthetic import (
+    STATUS_FAILED,
+    STATUS_OK,
+    STATUS_REJECTED,
+    SyntheticConfig,
+    SyntheticError,
+    check_result,
+    generate_synthetic,
+    load_synthetic,
+    simulate_chunk,
+)
+
+SMALL = SyntheticConfig(n_polymers=6, seed=11, heat_fluxes_kw_m2=(50.0, 75.0),
+                        thicknesses_mm=(3.0,), duration_s=600.0, chunk_size=2)
+KEY = ["polymer_id", "heat_flux_kw_m2", "thickness_mm"]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reference")
+    generate_synthetic(SMALL, out, workers=1)
+    return load_synthetic(out)
+
+
+def test_one_row_per_polymer_flux_and_thickness(reference):
+    frame, grid = reference
+    assert len(frame) == 6 * 2 and not frame.duplicated(KEY).any()
+    assert grid[0] == 0 and grid[-1] == 600 and len(grid) == 121
+    assert all(len(c) == len(grid) for c in frame.hrr_curve_kw_m2)
+    ok = frame[frame.status == STATUS_OK]
+    assert len(ok) >= 10
+    assert (ok.phrr_kw_m2 > 0).all() and (ok.density_kg_m3 > 500).all()
+    # A hotter cone ignites the same polymer sooner.
+    wide = ok.pivot_table(index="polymer_id", columns="heat_flux_kw_m2", values="tig_s")
+    assert (wide[75.0] < wide[50.0]).all()
+
+
+def _same_rows(a, b):
+    cols = [*KEY, "smiles", "status", "tig_s", "phrr_kw_m2", "thr_mj_m2"]
+    assert a[cols].reset_index(drop=True).equals(b[cols].reset_index(drop=True))
+    assert all(np.array_equal(x, y) for x, y in zip(a.hrr_curve_kw_m2, b.hrr_curve_kw_m2,
+                                                     strict=True))
+
+
+def test_cancel_then_resume_loses_and_repeats_nothing(tmp_path, reference):
+    token = CancelToken()
+
+    def cancel_after_first(progress):
+        if progress.done >= 1:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        generate_synthetic(SMALL, tmp_path, workers=1, progress=cancel_after_first, cancel=token)
+    assert 1 <= len(list(tmp_path.glob("part-*.parquet"))) < SMALL.n_chunks
+    summary = generate_synthetic(SMALL, tmp_path, workers=1)
+    assert summary.chunks_resumed >= 1 and summary.rows == 12
+    _same_rows(load_synthetic(tmp_path)[0], reference[0])
+
+
+def test_resume_after_a_real_kill(tmp_path, reference):
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "engine.cli", "generate", "--n", "6", "--seed", "11",
+           "--flux", "50,75", "--thickness", "3", "--chunk-size", "2", "--workers", "1",
+           "--out", str(out)]
+    # The CLI's default duration is the config default; match the reference's settings.
+    config = replace(SMALL, duration_s=900.0)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not list(out.glob("part-*.parquet")) and time.time() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = len(list(out.glob("part-*.parquet")))
+    assert before >= 1
+    (out / "part-99999.parquet.tmp").write_bytes(b"half-written")  # debris of a kill
+    summary = generate_synthetic(config, out, workers=1)
+    assert summary.chunks_resumed == before and summary.rows == 12
+    frame = load_synthetic(out)[0]
+    assert not frame.duplicated(KEY).any() and not list(out.glob("*.tmp"))
+    # Same seed, same polymers and conditions as the reference (which ran 600 s).
+    assert frame.smiles.tolist() == reference[0].smiles.tolist()
+
+
+def test_two_local_workers_give_the_same_rows(tmp_path, reference):
+    generate_synthetic(SMALL, tmp_path, workers=2)
+    _same_rows(load_synthetic(tmp_path)[0], reference[0])
+
+
+def test_dask_cluster_on_loopback_gives_the_same_rows(tmp_path, reference):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  protocol="tcp", host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1")
+        generate_synthetic(SMALL, tmp_path, scheduler=cluster.scheduler_address)
+    _same_rows(load_synthetic(tmp_path)[0], reference[0])
+
+
+def test_unknown_scheduler_is_one_sentence(tmp_path):
+    with pytest.raises(SyntheticError, match="No Dask scheduler"):
+        generate_synthetic(SMALL, tmp_path, scheduler="tcp://127.0.0.1:1")
+
+
+def test_failed_polymers_are_recorded_not_dropped():
+    frame = simulate_chunk(SMALL, [(0, "*CC*", "test"), (1, "*CC(=S)C*", "test")])
+    assert len(frame) == 4
+    bad = frame[frame.polymer_id == 1]
+    assert (bad.status == STATUS_FAILED).all() and bad.reason.str.contains("cover").all()
+    assert (frame[frame.polymer_id == 0].status == STATUS_OK).all()
+
+
+def _fake(hrr, *, ok=True, ignited=True, flux=50.0, tig=10.0):
+    metrics = SimpleNamespace(tig_s=tig, phrr_kw_m2=float(np.nanmax(hrr)), thr_mj_m2=1.0)
+    return SimpleNamespace(ok=ok, message="solver diverged" if not ok else "",
+                           hrr_kw_m2=np.asarray(hrr, float), metrics=metrics, ignited=ignited,
+                           scenario=SimpleNamespace(heat_flux_kw_m2=flux))
+
+
+@pytest.mark.parametrize(
+    ("result", "hydrocarbon", "status", "reason"),
+    [
+        (_fake([0, 100, 0]), True, STATUS_OK, ""),
+        (_fake([0, 100, 0], ok=False), True, STATUS_FAILED, "diverged"),
+        (_fake([0, np.nan, 0]), True, STATUS_REJECTED, "NaN"),
+        (_fake([0, 100, -5]), False, STATUS_REJECTED, "negative"),
+        (_fake([0, 0, 0], ignited=False, flux=75.0), True, STATUS_REJECTED, "75"),
+        (_fake([0, 0, 0], ignited=False, flux=75.0), False, STATUS_OK, ""),
+        (_fake([0, 100, 0], tig=float("nan")), False, STATUS_REJECTED, "finite"),
+    ],
+)
+def test_impossible_results_are_caught(result, hydrocarbon, status, reason):
+    got_status, got_reason = check_result(result, hydrocarbon=hydrocarbon)
+    assert got_status == status and reason in got_reason
+
+
+def test_bad_folders_and_settings(tmp_path):
+    generate_synthetic(replace(SMALL, n_polymers=2), tmp_path / "a", workers=1)
+    with pytest.raises(SyntheticError, match="other settings"):
+        generate_synthetic(replace(SMALL, n_polymers=2, seed=12), tmp_path / "a", workers=1)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "notes.txt").write_text("mine")
+    with pytest.raises(SyntheticError, match="not empty"):
+        generate_synthetic(SMALL, tmp_path / "b", workers=1)
+    with pytest.raises(SyntheticError, match="not a Trinity synthetic data set"):
+        load_synthetic(tmp_path / "b")
+    (tmp_path / "a" / "manifest.json").write_text("{broken")
+    with pytest.raises(SyntheticError, match="damaged"):
+        generate_synthetic(replace(SMALL, n_polymers=2), tmp_path / "a", workers=1)
+    with pytest.raises(SyntheticError, match="positive integer"):
+        SyntheticConfig(n_polymers=0)
+    with pytest.raises(SyntheticError, match="positive numbers"):
+        SyntheticConfig(n_polymers=3, heat_fluxes_kw_m2=(50.0, -1.0))
