@@ -50,6 +50,23 @@ DISPLAY_UNITS: dict[str, Unit] = {
 }
 
 
+#: What people call each property (tables, the GUI).
+PROPERTY_TITLES: dict[str, str] = {
+    "molar_mass_kg_mol": "Molar mass (repeat unit)",
+    "density_kg_m3": "Density",
+    "conductivity_w_mk": "Thermal conductivity",
+    "specific_heat_j_kgk": "Specific heat",
+    "emissivity": "Emissivity",
+    "absorption_coefficient_1_m": "Absorption coefficient",
+    "decomposition_peak_k": "Decomposition peak",
+    "char_yield": "Char yield",
+    "heat_of_reaction_j_kg": "Heat of pyrolysis",
+    "heat_of_combustion_j_kg": "Heat of combustion",
+    "heat_of_combustion_complete_j_kg": "Heat of complete combustion",
+    "heat_release_capacity_j_gk": "Heat release capacity",
+}
+
+
 @dataclass(frozen=True)
 class MaterialProperties:
     """Material properties of one polymer, SI units, with their provenance."""
