@@ -105,9 +105,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         backing=args.backing,
     )
     if args.engine == "fds":
-        from engine.cone.fds import run_fds
+        from engine.cone.fds import FdsNotFoundError, FdsRunError, run_fds
 
-        result = run_fds(scenario, workdir=Path(args.fds_workdir))
+        try:
+            result = run_fds(scenario, workdir=Path(args.fds_workdir), fds=args.fds)
+        except (FdsNotFoundError, FdsRunError) as exc:
+            raise UserError(str(exc)) from None
     else:
         from engine.cone.solver import simulate_one
 
@@ -241,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--backing", choices=("insulated", "blanket"), default="insulated")
     sim.add_argument("--engine", choices=("builtin", "fds"), default="builtin")
+    sim.add_argument("--fds", help="FDS executable for --engine fds (default: TRINITY_FDS, PATH)")
     sim.add_argument("--fds-workdir", default="fds-run", help="working folder for --engine fds")
     out = sim.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print metrics and curves as JSON")

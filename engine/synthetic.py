@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -316,7 +317,10 @@ def _local_chunks(
                 return
             yield index, simulate_chunk(config, polymers)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Spawned, not forked: a fork of a process whose OpenMP or BLAS threads are running
+    # can hang or abort the children.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: dict[Future, int] = {}
         queue = iter(chunks.items())
 

@@ -68,3 +68,62 @@ def test_demo_writes_properties_of_shipped_polymers(tmp_path, capsys):
     assert (tmp_path / "properties.csv").read_text().count("\n") >= 15
     assert json.loads((tmp_path / "properties.json").read_text())["PMMA"]["formula"] == "C5H8O2"
     assert any((tmp_path / "depictions").glob("*.svg"))
+
+
+def test_simulate_from_smiles_prints_metrics_and_writes_curves(tmp_path, capsys):
+    out = tmp_path / "pmma.csv"
+    assert main(["simulate", "--smiles", "*CC(*)(C)C(=O)OC", "--flux", "50",
+                 "--thickness", "3", "--csv", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "t_ig" in text and "pHRR" in text and "THR" in text
+    header = out.read_text().splitlines()[0]
+    assert header.startswith("time_s,hrr_kw_m2")
+
+
+def test_simulate_material_json_as_json(tmp_path, capsys):
+    material = tmp_path / "m.json"
+    material.write_text(json.dumps({
+        "name": "PMMA-like", "density": 1200, "conductivity": 0.2, "specific_heat": 1600,
+        "emissivity": 0.85, "absorption_coefficient": 2700,
+        "reactions": [{"A": 8.5e12, "E": 1.88e5, "n": 1, "heat_of_reaction": 8.7e5,
+                       "char_yield": 0.0}],
+        "heat_of_combustion": 2.4e7}))
+    assert main(["simulate", "--material", str(material), "--flux", "50",
+                 "--thickness", "6", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["status"] == "ok" and 30 < record["metrics"]["tig_s"] < 50
+    assert len(record["curves"]["time_s"]) == len(record["curves"]["hrr_kw_m2"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["simulate", "--flux", "50", "--thickness", "6"], "--smiles"),
+        (["simulate", "--material", "missing.json", "--flux", "50", "--thickness", "6"],
+         "does not exist"),
+        (["simulate", "--smiles", "*CC*", "--flux", "-5", "--thickness", "6"], "heat_flux"),
+        (["generate", "--n", "0", "--out", "x"], "positive integer"),
+        (["generate", "--n", "3", "--out", "x", "--flux", "50,abc"], "--flux"),
+    ],
+)
+def test_simulate_and_generate_bad_input(argv, expected, capsys):
+    assert main(argv) == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_engine_fds_without_fds_says_so(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("TRINITY_FDS", raising=False)
+    argv = ["simulate", "--smiles", "*CC*", "--flux", "50", "--thickness", "6",
+            "--engine", "fds", "--fds-workdir", str(tmp_path / "run")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "FDS" in err and "TRINITY_FDS" in err and len(err.strip().splitlines()) == 1
+
+
+def test_generate_writes_a_data_set(tmp_path, capsys):
+    out = tmp_path / "synth"
+    assert main(["generate", "--n", "2", "--out", str(out), "--flux", "50",
+                 "--thickness", "3", "--workers", "1"]) == 0
+    assert "2 rows" in capsys.readouterr().out
+    assert (out / "manifest.json").exists() and list(out.glob("part-*.parquet"))
