@@ -123,6 +123,8 @@ class Polymer:
 
 _PERIODIC = Chem.GetPeriodicTable()
 _ELEMENT_SYMBOLS = frozenset(_PERIODIC.GetElementSymbol(z) for z in range(1, 119))
+_SYMBOLS = {z: _PERIODIC.GetElementSymbol(z) for z in range(1, 119)}
+_SUPPORTED_NUMBERS = frozenset(_PERIODIC.GetAtomicNumber(el) for el in SUPPORTED_ELEMENTS)
 
 
 def atomic_mass_kg_mol(symbol: str) -> float:
@@ -247,15 +249,11 @@ def _parse_unit(text: str, *, index: int, of: int) -> RepeatUnit:
         mol = Chem.MolFromSmiles(text, sanitize=False)
     if mol is None:
         raise PolymerError(where + _parse_failure(text, capture.messages))
-    _check_elements(mol, where)
-    _check_attachments(mol, where)
-    with rdBase.CaptureErrorLog():
-        problems = Chem.DetectChemistryProblems(mol)
-    if problems:
-        raise PolymerError(where + _chemistry_problem(mol, problems[0]))
-    with rdBase.CaptureErrorLog():
-        Chem.SanitizeMol(mol)
-    _check_charges_and_radicals(mol, where)
+    atoms = _atoms(mol)
+    _check_elements(atoms, where)
+    _check_attachments(mol, atoms, where)
+    _sanitize(mol, text, where)
+    _check_charges_and_radicals(atoms, where)
     if mol.GetNumAtoms() - 2 > MAX_HEAVY_ATOMS:
         raise PolymerError(
             f"{where}The repeat unit has {mol.GetNumAtoms() - 2} heavy atoms; the largest "
@@ -263,16 +261,52 @@ def _parse_unit(text: str, *, index: int, of: int) -> RepeatUnit:
         )
     canonical = Chem.MolToSmiles(mol)
     mol = Chem.MolFromSmiles(canonical)
-    counts: Counter[str] = Counter()
-    for atom in mol.GetAtoms():
-        if atom.GetAtomicNum() == 0:
-            continue
-        counts[atom.GetSymbol()] += 1
-        counts["H"] += atom.GetTotalNumHs()
+    counts = _element_counts(mol)
     mass = sum(n * atomic_mass_kg_mol(el) for el, n in counts.items())
     return RepeatUnit(
         smiles=canonical, element_counts=dict(counts), molar_mass_kg_mol=mass, mol=mol
     )
+
+
+def _element_counts(mol: Chem.Mol) -> dict[str, int]:
+    """Atoms by element, hydrogens included, in the order each element first appears.
+
+    ``H`` follows the first heavy atom (as if counted atom by atom); the hydrogen total
+    comes from RDKit in one call, since reading every atom's count is slow.
+    """
+    counts: Counter[str] = Counter()
+    for atom in _atoms(mol):
+        number = atom.GetAtomicNum()
+        if number == 0:
+            continue
+        counts[_SYMBOLS[number]] += 1
+        counts.setdefault("H", 0)
+    if "H" in counts:
+        counts["H"] += mol.GetNumAtoms(onlyExplicit=False) - mol.GetNumAtoms()
+    return dict(counts)
+
+
+def _atoms(mol: Chem.Mol) -> list[Chem.Atom]:
+    """The atoms in index order; much faster than iterating ``mol.GetAtoms()``."""
+    return list(map(mol.GetAtomWithIdx, range(mol.GetNumAtoms())))
+
+
+def _sanitize(mol: Chem.Mol, text: str, where: str) -> None:
+    """Sanitise in place; only on failure diagnose a fresh copy, to name the problem.
+
+    A molecule that sanitises has no chemistry problems to report, so the (costly)
+    diagnosis runs only for the inputs that need a message.
+    """
+    try:
+        with rdBase.CaptureErrorLog():
+            Chem.SanitizeMol(mol)
+    except Exception:
+        with rdBase.CaptureErrorLog():
+            fresh = Chem.MolFromSmiles(text, sanitize=False)
+            problems = Chem.DetectChemistryProblems(fresh)
+        if problems:
+            raise PolymerError(where + _chemistry_problem(fresh, problems[0])) from None
+        raise
 
 
 def _parse_failure(text: str, log: str) -> str:
@@ -306,11 +340,11 @@ def _unknown_element(symbol: str) -> bool:
     return symbol.capitalize() not in _ELEMENT_SYMBOLS
 
 
-def _check_elements(mol: Chem.Mol, where: str) -> None:
-    for atom in mol.GetAtoms():
-        symbol = atom.GetSymbol()
-        if atom.GetAtomicNum() == 0 or symbol in SUPPORTED_ELEMENTS:
+def _check_elements(atoms: list[Chem.Atom], where: str) -> None:
+    for atom in atoms:
+        if atom.GetAtomicNum() in _SUPPORTED_NUMBERS or atom.GetAtomicNum() == 0:
             continue
+        symbol = atom.GetSymbol()
         supported = ", ".join(sorted(SUPPORTED_ELEMENTS))
         if symbol not in _NONMETALS:
             reason = f"{symbol} is a metal; Trinity models organic polymers ({supported})"
@@ -321,8 +355,8 @@ def _check_elements(mol: Chem.Mol, where: str) -> None:
         raise PolymerError(f"{where}Atom {atom.GetIdx() + 1} is {symbol}: {reason}.")
 
 
-def _check_attachments(mol: Chem.Mol, where: str) -> None:
-    dummies = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+def _check_attachments(mol: Chem.Mol, atoms: list[Chem.Atom], where: str) -> None:
+    dummies = [a for a in atoms if a.GetAtomicNum() == 0]
     n = len(dummies)
     if n == 0:
         raise PolymerError(
@@ -369,8 +403,8 @@ def _chemistry_problem(mol: Chem.Mol, problem: object) -> str:
     return f"The structure is chemically invalid ({problem.Message().strip()})."
 
 
-def _check_charges_and_radicals(mol: Chem.Mol, where: str) -> None:
-    for atom in mol.GetAtoms():
+def _check_charges_and_radicals(atoms: list[Chem.Atom], where: str) -> None:
+    for atom in atoms:
         if atom.GetFormalCharge():
             raise PolymerError(
                 f"{where}Atom {atom.GetIdx() + 1} ({atom.GetSymbol()}) carries a charge of "

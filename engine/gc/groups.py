@@ -88,8 +88,9 @@ def fragment_unit(unit: RepeatUnit, groups: tuple[Group, ...] | None = None) -> 
     A ``*`` written in a SMARTS (``[CX3H1]=*``) is context and is not claimed.
     """
     groups = groups or load_groups()
-    ring, origin, copies = _closed_chain(unit.mol)
-    present = {a.GetAtomicNum() for a in ring.GetAtoms()}
+    numbers = _atomic_numbers(unit.mol)
+    ring, origin, copies = _closed_chain(unit.mol, numbers)
+    present = set(numbers)
     owner: list[str | None] = [None] * ring.GetNumAtoms()
     counts: Counter[str] = Counter()
     for group in groups:
@@ -102,30 +103,36 @@ def fragment_unit(unit: RepeatUnit, groups: tuple[Group, ...] | None = None) -> 
             for a in atoms:
                 owner[a] = group.name
             counts[group.name] += 1
-    unit_owner: list[str | None] = [None] * unit.mol.GetNumAtoms()
+    unit_owner: list[str | None] = [None] * len(numbers)
     for ring_idx, unit_idx in enumerate(origin):
         if unit_owner[unit_idx] is None:
             unit_owner[unit_idx] = owner[ring_idx]
     uncovered = tuple(
-        a.GetIdx()
-        for a in unit.mol.GetAtoms()
-        if a.GetAtomicNum() != 0 and unit_owner[a.GetIdx()] is None
+        i for i, number in enumerate(numbers) if number != 0 and unit_owner[i] is None
     )
     per_unit = {name: n // copies for name, n in counts.items()}
     return Fragmentation(per_unit, tuple(unit_owner), uncovered)
 
 
-def _closed_chain(mol: Chem.Mol) -> tuple[Chem.Mol, list[int], int]:
+def _atomic_numbers(mol: Chem.Mol) -> list[int]:
+    """Atomic numbers by atom index (0 for ``*``), read in one pass.
+
+    Indexing is used because iterating ``mol.GetAtoms()`` costs microseconds per atom.
+    """
+    return [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
+
+
+def _closed_chain(mol: Chem.Mol, numbers: list[int]) -> tuple[Chem.Mol, list[int], int]:
     """The repeat unit joined head to tail into a ring of ``copies`` units.
 
     Returns the ring molecule, the unit atom index of each ring atom, and the
     number of copies (enough for a ring of at least three backbone atoms).
     """
-    dummies = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+    dummies = [i for i, number in enumerate(numbers) if number == 0]
     head, tail = (mol.GetAtomWithIdx(d).GetNeighbors()[0].GetIdx() for d in dummies)
     backbone = len(Chem.GetShortestPath(mol, head, tail)) if head != tail else 1
     copies = max(1, -(-3 // backbone))
-    keep = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() != 0]
+    keep = [i for i, number in enumerate(numbers) if number != 0]
     index = {old: new for new, old in enumerate(keep)}
     core = Chem.RWMol(mol)
     for d in sorted(dummies, reverse=True):
