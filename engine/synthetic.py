@@ -118,14 +118,23 @@ class SyntheticSummary:
     elapsed_s: float = 0.0
 
 
-def polymer_sequence(config: SyntheticConfig) -> list[tuple[int, str, str]]:
-    """All (id, SMILES, family) of the data set, in order."""
+def polymer_chunks(config: SyntheticConfig) -> Iterator[tuple[int, list[tuple[int, str, str]]]]:
+    """(chunk index, [(polymer id, SMILES, family), …]) in order, generated lazily.
+
+    The generator only parses here (GC runs in the workers, which record any polymer
+    the group library cannot cover), so the coordinator keeps up with the workers.
+    """
     from engine.hypothetical import generate_polymers
 
-    return [
-        (i, hp.polymer.smiles, hp.family)
-        for i, hp in enumerate(generate_polymers(config.n_polymers, seed=config.seed))
-    ]
+    chunk: list[tuple[int, str, str]] = []
+    polymers = generate_polymers(config.n_polymers, seed=config.seed, estimate=False)
+    for i, hp in enumerate(polymers):
+        chunk.append((i, hp.polymer.smiles, hp.family))
+        if len(chunk) == config.chunk_size:
+            yield i // config.chunk_size, chunk
+            chunk = []
+    if chunk:
+        yield config.n_chunks - 1, chunk
 
 
 def simulate_chunk(
@@ -286,8 +295,7 @@ def generate_synthetic(
     report = ProgressReporter(config.n_chunks, progress)
     report(len(done), f"{len(done)} of {config.n_chunks} chunks already on disk")
     if todo:
-        sequence = polymer_sequence(config)
-        chunks = {i: sequence[i * config.chunk_size : (i + 1) * config.chunk_size] for i in todo}
+        chunks = ((i, polymers) for i, polymers in polymer_chunks(config) if i not in done)
         runner = _dask_chunks if scheduler else _local_chunks
         finished = len(done)
         for index, frame in runner(config, chunks, workers, scheduler, cancel):
@@ -312,7 +320,7 @@ def _local_chunks(
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     workers = workers or os.cpu_count() or 1
     if workers == 1:
-        for index, polymers in chunks.items():
+        for index, polymers in chunks:
             if cancel.cancelled:
                 return
             yield index, simulate_chunk(config, polymers)
@@ -322,7 +330,7 @@ def _local_chunks(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: dict[Future, int] = {}
-        queue = iter(chunks.items())
+        queue = iter(chunks)
 
         def submit() -> None:
             for index, polymers in queue:
@@ -359,7 +367,7 @@ def _dask_chunks(config, chunks, _workers, scheduler, cancel) -> Iterator[tuple[
     with client:
         futures = {
             client.submit(simulate_chunk, config, polymers, pure=False): index
-            for index, polymers in chunks.items()
+            for index, polymers in chunks
         }
         for future in as_completed(futures):
             yield futures[future], future.result()
