@@ -127,3 +127,13 @@ def test_generate_writes_a_data_set(tmp_path, capsys):
                  "--thickness", "3", "--workers", "1"]) == 0
     assert "2 rows" in capsys.readouterr().out
     assert (out / "manifest.json").exists() and list(out.glob("part-*.parquet"))
+
+
+def test_every_bad_polymer_input_fails_cleanly_on_the_command_line(capsys):
+    from tests.test_polymer import BAD_INPUTS
+
+    for text, expected in BAD_INPUTS.values():
+        assert main(["gc", text]) == 2, text
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "Traceback" not in err
+        assert expected.lower() in err.lower(), err
