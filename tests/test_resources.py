@@ -46,7 +46,12 @@ def test_packages_listed_in_pyproject_match_the_source_tree():
         for top in ("engine", "trinity_gui")
         for p in (ROOT / top).rglob("__init__.py")
     }
-    assert on_disk | {"trinity_resources"} == listed
+    data = {
+        ".".join(("trinity_resources", *d.relative_to(ROOT / "resources").parts))
+        for d in [ROOT / "resources", *(ROOT / "resources").rglob("*")]
+        if d.is_dir() and "__pycache__" not in d.parts
+    }
+    assert on_disk | data == listed
 
 
 def test_wheel_carries_resources_and_finds_them(tmp_path):
