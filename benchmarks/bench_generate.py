@@ -13,25 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_name
+
 from engine.synthetic import SyntheticConfig, generate_synthetic
 
 RESULTS = Path(__file__).resolve().parent / "results" / "generate.json"
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def time_run(config: SyntheticConfig, workers: int) -> float:
@@ -53,21 +44,34 @@ def main() -> None:
     for workers in (1, 2):
         times = [time_run(config, workers) for _ in range(args.repeats)]
         wall = statistics.median(times)
-        rows[workers] = {"wall_s": wall, "polymers_per_s": args.n / wall,
-                         "simulations_per_s": args.n * per_polymer / wall, "runs_s": times}
-    print(f"machine: {os.cpu_count()} cores, {_cpu()}")
+        rows[workers] = {
+            "wall_s": wall,
+            "polymers_per_s": args.n / wall,
+            "simulations_per_s": args.n * per_polymer / wall,
+            "runs_s": times,
+        }
+    print(f"machine: {os.cpu_count()} cores, {cpu_name()}")
     print(f"{args.n} polymers × {per_polymer} conditions, median of {args.repeats} runs")
     print("workers  wall s  polymers/s  simulations/s")
     for workers, r in rows.items():
-        print(f"{workers:7d}  {r['wall_s']:6.1f}  {r['polymers_per_s']:10.1f}  "
-              f"{r['simulations_per_s']:13.0f}")
+        print(
+            f"{workers:7d}  {r['wall_s']:6.1f}  {r['polymers_per_s']:10.1f}  "
+            f"{r['simulations_per_s']:13.0f}"
+        )
     ratio = rows[2]["polymers_per_s"] / rows[1]["polymers_per_s"]
     print(f"2 workers / 1 worker: {ratio:.2f}×")
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "machine": {"cores": os.cpu_count(), "cpu": _cpu()},
-        "config": config.to_json(), "results": rows, "speedup_2_over_1": ratio,
-    }, indent=2))
+    args.json.write_text(
+        json.dumps(
+            {
+                "machine": {"cores": os.cpu_count(), "cpu": cpu_name()},
+                "config": config.to_json(),
+                "results": rows,
+                "speedup_2_over_1": ratio,
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {args.json}")
 
 

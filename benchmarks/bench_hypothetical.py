@@ -20,19 +20,11 @@ import statistics
 import time
 from pathlib import Path
 
+from machine import cpu_name
+
 from engine.hypothetical import GenerationStats, count_reachable, generate_polymers, polymer_key
 
 RESULTS = Path(__file__).resolve().parent / "results" / "hypothetical.json"
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _run(n: int, seed: int, estimate: bool) -> dict:
@@ -79,7 +71,7 @@ def main() -> None:
             results[label]["distinct_by_polymer_key"] = f"{len(keys)} of {len(last)}"
 
     machine = {
-        "cpu": _cpu_name(),
+        "cpu": cpu_name(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
