@@ -28,7 +28,7 @@ from itertools import product
 
 from rdkit import Chem
 
-from engine.gc.groups import CoverageError
+from engine.gc.groups import CoverageError, closed_chain
 from engine.gc.properties import MaterialProperties, estimate_properties
 from engine.polymer import Polymer, PolymerError, RepeatUnit, parse_polymer
 from engine.resources import resource_path
@@ -451,24 +451,8 @@ def polymer_key(unit: RepeatUnit) -> str:
     written as two copies of a smaller one keeps a key of its own; the generator never
     writes one.
     """
-    mol = unit.mol
-    dummies = [a for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
-    head, tail = (d.GetNeighbors()[0].GetIdx() for d in dummies)
-    backbone = len(Chem.GetShortestPath(mol, head, tail)) if head != tail else 1
-    copies = -(-3 // backbone)
-    core = Chem.RWMol(mol)
-    for d in sorted((d.GetIdx() for d in dummies), reverse=True):
-        core.RemoveAtom(d)
-    n = core.GetNumAtoms()
-    shift = [sum(1 for d in dummies if d.GetIdx() < i) for i in (head, tail)]
-    head, tail = head - shift[0], tail - shift[1]
-    ring = Chem.RWMol()
-    for _ in range(copies):
-        ring.InsertMol(core)
-    for c in range(copies):
-        ring.AddBond(c * n + tail, (c + 1) % copies * n + head, Chem.BondType.SINGLE)
-    ring.UpdatePropertyCache(strict=False)
-    Chem.FastFindRings(ring)
+    numbers = [a.GetAtomicNum() for a in unit.mol.GetAtoms()]
+    ring, _, _ = closed_chain(unit.mol, numbers)
     return Chem.MolToSmiles(ring)
 
 

@@ -89,7 +89,7 @@ def fragment_unit(unit: RepeatUnit, groups: tuple[Group, ...] | None = None) -> 
     """
     groups = groups or load_groups()
     numbers = _atomic_numbers(unit.mol)
-    ring, origin, copies = _closed_chain(unit.mol, numbers)
+    ring, origin, copies = closed_chain(unit.mol, numbers)
     present = set(numbers)
     owner: list[str | None] = [None] * ring.GetNumAtoms()
     counts: Counter[str] = Counter()
@@ -122,11 +122,12 @@ def _atomic_numbers(mol: Chem.Mol) -> list[int]:
     return [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
 
 
-def _closed_chain(mol: Chem.Mol, numbers: list[int]) -> tuple[Chem.Mol, list[int], int]:
+def closed_chain(mol: Chem.Mol, numbers: list[int]) -> tuple[Chem.Mol, list[int], int]:
     """The repeat unit joined head to tail into a ring of ``copies`` units.
 
-    Returns the ring molecule, the unit atom index of each ring atom, and the
-    number of copies (enough for a ring of at least three backbone atoms).
+    ``numbers`` are the atomic numbers of ``mol`` (0 for the two ``*``). Returns the
+    ring molecule, the unit atom index of each ring atom, and the number of copies
+    (enough for a ring of at least three backbone atoms).
     """
     dummies = [i for i, number in enumerate(numbers) if number == 0]
     head, tail = (mol.GetAtomWithIdx(d).GetNeighbors()[0].GetIdx() for d in dummies)
