@@ -4,7 +4,8 @@
 
 Scenario: 6 mm PMMA (FDS case properties) at 50 kW/m², flame flux 20 kW/m², insulated
 back, 1 s output, run to burnout, default resolution. Throughput is the median of the
-repeats; the machine is recorded next to it.
+repeats; the machine is recorded next to it, with the numba threads the solver spreads a
+batch over (numba's own count, every core by default: OMP_NUM_THREADS does not limit it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import numba
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -85,9 +88,14 @@ def main() -> None:
         "cpu": _cpu_model(),
         "logical_cores": os.cpu_count(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "numba_threading_layer": numba.threading_layer(),
         "python": platform.python_version(),
     }
-    print(f"machine: {machine['cpu']}, {machine['logical_cores']} logical cores")
+    print(
+        f"machine: {machine['cpu']}, {machine['logical_cores']} logical cores, "
+        f"{machine['numba_threads']} numba threads ({machine['numba_threading_layer']})"
+    )
     print("scenario: 6 mm PMMA, 50 kW/m², 20 kW/m² flame, to burnout, 1 s output")
     print(f"{'batch':>7} {'median s':>10} {'sims/s':>10}")
     for row in rows:

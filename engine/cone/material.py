@@ -4,10 +4,21 @@ A material is a list of components (index 0 is the virgin solid) and a list of
 Arrhenius reactions that turn one component into gas plus, optionally, a residue
 component. The JSON reader is the user-facing edge: every problem is reported as a
 `MaterialError` whose message is one sentence naming the field (PHYSICS.md §4).
+
+Heat of reaction and temperature (optional, FDS's default behaviour): FDS takes
+HEAT_OF_REACTION as the enthalpy change at a reference temperature T_ref and, to
+conserve energy, applies it at the local temperature T by Kirchhoff's law,
+  ΔH_r(T) = ΔH_r + ν_g c_p,g (T − T_ref) + ν_r (h_r(T) − h_r(T_ref)) − (h_s(T) − h_s(T_ref)),
+with h the enthalpy of the source and residue components (∫c_p dT) and c_p,g the
+specific heat of the gaseous product (FDS's read.f90 PROC_MATL, ADJUST_H=.TRUE.). T_ref
+defaults to the temperature of peak reaction rate in a 5 K/min TGA (FDS's
+HEATING_RATE). Here the correction is on when the material names `gas_specific_heat`;
+without it the heat of reaction is a constant, as before.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -16,8 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 Property = float | tuple[tuple[float, float], ...]
 """A constant, or a table of (temperature °C, value) pairs interpolated linearly."""
+
+TGA_HEATING_RATE_K_MIN = 5.0
+"""Heating rate of the TGA whose peak is the default reference temperature (FDS default)."""
+R_GAS = 8.314462618
 
 
 class MaterialError(ValueError):
@@ -56,10 +73,50 @@ class Reaction:
     source: int
     residue: int | None = None
     residue_yield: float = 0.0
+    reference_temperature: float | None = None
+    """°C at which heat_of_reaction holds (used only with a gas_specific_heat);
+    None: the peak of a 5 K/min TGA, as in FDS."""
 
     @property
     def gas_yield(self) -> float:
         return 1.0 - self.residue_yield
+
+    @property
+    def heat_reference_temperature_c(self) -> float:
+        """The temperature (°C) at which heat_of_reaction is taken, given or FDS's default."""
+        if self.reference_temperature is not None:
+            return self.reference_temperature
+        return tga_peak_temperature_c(self.A, self.E, self.n)
+
+
+@functools.lru_cache(maxsize=256)
+def tga_peak_temperature_c(
+    A: float, E: float, n: float, heating_rate_k_min: float = TGA_HEATING_RATE_K_MIN
+) -> float:
+    """Temperature (°C) of peak reaction rate of one reaction in a linear-heating TGA from 20 °C.
+
+    With β the heating rate and I(T) = ∫ A/β exp(−E/RT) dT, the remaining fraction is
+    exp(−I) for n = 1 and (1 + (n − 1) I)^(−1/(n − 1)) otherwise, so the rate
+    (remaining)^n exp(−E/RT) is evaluated on a 0.05 K grid and the peak refined by a
+    parabola through its neighbours.
+    """
+    beta = heating_rate_k_min / 60.0
+    temps = np.arange(293.15, 1500.0, 0.05)
+    arrhenius = np.exp(-E / (R_GAS * temps))
+    integral = np.concatenate(
+        ([0.0], np.cumsum(0.5 * (arrhenius[1:] + arrhenius[:-1]) * np.diff(temps)))
+    )
+    integral *= A / beta
+    if n == 1.0:
+        remaining = np.exp(-integral)
+    else:
+        remaining = np.maximum(1.0 + (n - 1.0) * integral, 0.0) ** (-1.0 / (n - 1.0))
+    rate = remaining**n * arrhenius
+    i = int(np.clip(np.argmax(rate), 1, temps.size - 2))
+    lo, mid, hi = rate[i - 1], rate[i], rate[i + 1]
+    curvature = lo - 2.0 * mid + hi
+    shift = 0.5 * (lo - hi) / curvature if curvature < 0 else 0.0
+    return float(temps[i] + shift * (temps[1] - temps[0]) - 273.15)
 
 
 @dataclass(frozen=True)
@@ -74,11 +131,16 @@ class ConeMaterial:
     components: tuple[Component, ...]
     reactions: tuple[Reaction, ...]
     heat_of_combustion: float
+    gas_specific_heat: float | None = None
+    """J/kg/K of the gaseous products; when given, the heat of reaction follows Kirchhoff's
+    law from each reaction's reference temperature (module docstring)."""
 
     def __post_init__(self) -> None:
         if not self.components:
             raise MaterialError(f"material {self.name!r} has no components.")
         _check_nonnegative(self.heat_of_combustion, "heat_of_combustion")
+        if self.gas_specific_heat is not None:
+            _check_positive(self.gas_specific_heat, "gas_specific_heat")
         count = len(self.components)
         for i, r in enumerate(self.reactions):
             where = f"reactions[{i}]"
@@ -96,6 +158,9 @@ class ConeMaterial:
                 )
             if r.residue is not None and not (0 <= r.residue < count and r.residue != r.source):
                 raise MaterialError(f"{where}.residue {r.residue} is not another component index.")
+            t_ref = r.reference_temperature
+            if t_ref is not None and not (math.isfinite(t_ref) and t_ref > -273.15):
+                raise MaterialError(f"{where}.reference_temperature must be above -273.15 °C.")
 
     @property
     def virgin(self) -> Component:
@@ -125,16 +190,20 @@ class ConeMaterial:
         simple = len(self.components) <= 2 and all(
             r.source == 0 and r.residue in (None, 1) for r in self.reactions
         )
+        gas_cp = self.gas_specific_heat
+        gas = {} if gas_cp is None else {"gas_specific_heat": gas_cp}
         if not simple:
             return {
                 "name": self.name,
                 "components": [_component_dict(c, named=True) for c in self.components],
                 "reactions": [_reaction_dict(r, extended=True) for r in self.reactions],
                 "heat_of_combustion": self.heat_of_combustion,
+                **gas,
             }
         out: dict[str, Any] = {"name": self.name, **_component_dict(self.virgin, named=False)}
         out["reactions"] = [_reaction_dict(r, extended=False) for r in self.reactions]
         out["heat_of_combustion"] = self.heat_of_combustion
+        out.update(gas)
         if len(self.components) == 2:
             out["char"] = _component_dict(self.components[1], named=False)
         return out
@@ -148,7 +217,7 @@ _COMPONENT_KEYS = {
     "absorption_coefficient",
 }
 _REQUIRED_COMPONENT_KEYS = ("density", "conductivity", "specific_heat", "emissivity")
-_SIMPLE_REACTION_KEYS = {"A", "E", "n", "heat_of_reaction", "char_yield"}
+_SIMPLE_REACTION_KEYS = {"A", "E", "n", "heat_of_reaction", "char_yield", "reference_temperature"}
 _EXTENDED_REACTION_KEYS = _SIMPLE_REACTION_KEYS | {"source", "residue"}
 
 
@@ -174,7 +243,13 @@ def _load(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _from_simple(data: dict[str, Any]) -> ConeMaterial:
-    allowed = _COMPONENT_KEYS | {"name", "reactions", "heat_of_combustion", "char"}
+    allowed = _COMPONENT_KEYS | {
+        "name",
+        "reactions",
+        "heat_of_combustion",
+        "gas_specific_heat",
+        "char",
+    }
     _check_keys(data, allowed, "material")
     name = _name(data)
     virgin = _component(data, name, "material")
@@ -196,11 +271,14 @@ def _from_simple(data: dict[str, Any]) -> ConeMaterial:
                 "describing the residue."
             )
         reactions.append(_reaction(raw, i, 0, residue, residue_yield))
-    return ConeMaterial(name, tuple(components), tuple(reactions), _heat_of_combustion(data))
+    return ConeMaterial(
+        name, tuple(components), tuple(reactions), _heat_of_combustion(data), _gas_cp(data)
+    )
 
 
 def _from_extended(data: dict[str, Any]) -> ConeMaterial:
-    _check_keys(data, {"name", "components", "reactions", "heat_of_combustion"}, "material")
+    allowed = {"name", "components", "reactions", "heat_of_combustion", "gas_specific_heat"}
+    _check_keys(data, allowed, "material")
     name = _name(data)
     raw_components = data["components"]
     if not isinstance(raw_components, list) or not raw_components:
@@ -223,7 +301,9 @@ def _from_extended(data: dict[str, Any]) -> ConeMaterial:
                 raise MaterialError(f"{where}.{key} must be a component index (an integer).")
         residue_yield = _number(raw, "char_yield", where, default=0.0)
         reactions.append(_reaction(raw, i, source, residue, residue_yield))
-    return ConeMaterial(name, tuple(components), tuple(reactions), _heat_of_combustion(data))
+    return ConeMaterial(
+        name, tuple(components), tuple(reactions), _heat_of_combustion(data), _gas_cp(data)
+    )
 
 
 def _name(data: dict[str, Any]) -> str:
@@ -235,6 +315,12 @@ def _name(data: dict[str, Any]) -> str:
 
 def _heat_of_combustion(data: dict[str, Any]) -> float:
     return _number(data, "heat_of_combustion", "material")
+
+
+def _gas_cp(data: dict[str, Any]) -> float | None:
+    if "gas_specific_heat" not in data:
+        return None
+    return _number(data, "gas_specific_heat", "material")
 
 
 def _reaction_list(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -259,6 +345,9 @@ def _reaction(raw: dict[str, Any], i: int, source: int, residue: int | None, y: 
         source=source,
         residue=residue,
         residue_yield=y,
+        reference_temperature=_number(raw, "reference_temperature", where)
+        if "reference_temperature" in raw
+        else None,
     )
 
 
@@ -371,6 +460,8 @@ def _component_dict(c: Component, *, named: bool) -> dict[str, Any]:
 def _reaction_dict(r: Reaction, *, extended: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"A": r.A, "E": r.E, "n": r.n, "heat_of_reaction": r.heat_of_reaction}
     out["char_yield"] = r.residue_yield
+    if r.reference_temperature is not None:
+        out["reference_temperature"] = r.reference_temperature
     if extended:
         out["source"] = r.source
         out["residue"] = r.residue

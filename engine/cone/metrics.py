@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 DEFAULT_THRESHOLD_KW_M2 = 10.0
@@ -123,3 +124,102 @@ def _marhe_figra(t: np.ndarray, q: np.ndarray, tig: float) -> tuple[float, float
     marhe = float(np.max(released[ok] / elapsed[ok]))
     figra = float(np.max(qq[ok] / elapsed[ok]))
     return marhe, figra
+
+
+@numba.njit(cache=True)
+def _interp0(x, t, q, j):
+    """np.interp(x, t, q, left=0, right=0) for x not below t[j]; returns (value, j) with j
+    advanced so that a rising sequence of x costs one pass."""
+    n = t.size
+    if x < t[0] or x > t[n - 1]:
+        return 0.0, j
+    while j < n - 2 and t[j + 1] <= x:
+        j += 1
+    if x == t[n - 1]:
+        return q[n - 1], j
+    slope = (q[j + 1] - q[j]) / (t[j + 1] - t[j])
+    return slope * (x - t[j]) + q[j], j
+
+
+@numba.njit(cache=True)
+def _segment_integral(t, q, a, b):
+    """∫_a^b of the curve (zero outside the record) by the trapezoid rule over the samples
+    strictly inside (a, b) plus the interpolated end points, as _resample_segment."""
+    prev_t = a
+    prev_q, j = _interp0(a, t, q, 0)
+    total = 0.0
+    for i in range(t.size):
+        if t[i] > a and t[i] < b:
+            total += 0.5 * (q[i] + prev_q) * (t[i] - prev_t)
+            prev_t, prev_q = t[i], q[i]
+    end_q, j = _interp0(b, t, q, j)
+    return total + 0.5 * (end_q + prev_q) * (b - prev_t)
+
+
+@numba.njit(cache=True)
+def metrics_row(t, q, mass_loss, tig, level, out):
+    """curve_metrics for a non-empty curve with a known t_ig (nan: not ignited), into out
+    in CurveMetrics field order; compiled so the solver scores its own curves cheaply."""
+    n = t.size
+    nan = math.nan
+    thr_raw = 0.0
+    thr = 0.0
+    i_peak = 0
+    last_above = -1
+    for i in range(n):
+        if q[i] > q[i_peak]:
+            i_peak = i
+        if q[i] >= level:
+            last_above = i
+        if i > 0:
+            dt = t[i] - t[i - 1]
+            thr_raw += 0.5 * (q[i] + q[i - 1]) * dt
+            thr += 0.5 * (max(q[i], 0.0) + max(q[i - 1], 0.0)) * dt
+    thr_raw /= 1000.0
+    thr /= 1000.0
+    flameout = nan
+    if not (q[n - 1] >= level or q[i_peak] < level):
+        i = last_above
+        q0, q1 = q[i], q[i + 1]
+        flameout = t[i + 1] if q1 == q0 else t[i] + (t[i + 1] - t[i]) * (level - q0) / (q1 - q0)
+    out[0] = tig
+    out[1] = q[i_peak]
+    out[2] = t[i_peak]
+    out[3] = thr
+    out[4] = thr_raw
+    out[10] = flameout
+    out[11] = thr_raw / mass_loss if mass_loss > 0 else nan
+    for k in range(5, 10):
+        out[k] = nan
+    if math.isnan(tig):
+        return
+    for k in range(3):
+        width = AVERAGE_WINDOWS_S[k]
+        out[5 + k] = _segment_integral(t, q, tig, tig + width) / width
+    # MARHE and FIGRA over the resampled segment [t_ig, max(t_end, t_ig)].
+    end = max(t[n - 1], tig)
+    guard = GUARD_MJ_M2 * 1000.0
+    prev_q, j = _interp0(tig, t, q, 0)
+    prev_t = tig
+    released = 0.0
+    marhe = -math.inf
+    figra = -math.inf
+    found = False
+    for i in range(n + 1):
+        if i < n:
+            if not (t[i] > tig and t[i] < end):
+                continue
+            tt, qq = t[i], q[i]
+        else:
+            tt = end
+            qq, j = _interp0(end, t, q, j)
+        released += 0.5 * (qq + prev_q) * (tt - prev_t)
+        prev_t, prev_q = tt, qq
+        elapsed = tt - tig
+        if elapsed > 0 and released >= guard:
+            found = True
+            marhe = max(marhe, released / elapsed)
+            figra = max(figra, qq / elapsed)
+    if found:
+        out[8] = marhe
+        out[9] = figra

@@ -38,6 +38,82 @@ def test_simple_json_round_trips(tmp_path):
         assert ConeMaterial.from_json(material.to_json()) == material
 
 
+KIRCHHOFF = {
+    **CHARRING,
+    "gas_specific_heat": 1500.0,
+    "reactions": [{**CHARRING["reactions"][0], "reference_temperature": 380.0}],
+}
+EXTENDED = {
+    "name": "two-step",
+    "components": [
+        {
+            "name": "virgin",
+            "density": 1100,
+            "conductivity": 0.2,
+            "specific_heat": 1500,
+            "emissivity": 0.9,
+        },
+        {
+            "name": "melt",
+            "density": 1000,
+            "conductivity": 0.2,
+            "specific_heat": 1800,
+            "emissivity": 0.9,
+        },
+        {
+            "name": "char",
+            "density": 100,
+            "conductivity": 0.1,
+            "specific_heat": 1000,
+            "emissivity": 0.95,
+        },
+    ],
+    "reactions": [
+        {"A": 1e12, "E": 1.7e5, "heat_of_reaction": 1e5, "char_yield": 1.0, "residue": 1},
+        {
+            "A": 1e13,
+            "E": 2e5,
+            "heat_of_reaction": 6e5,
+            "char_yield": 0.1,
+            "source": 1,
+            "residue": 2,
+            "reference_temperature": 420.0,
+        },
+    ],
+    "heat_of_combustion": 2.5e7,
+    "gas_specific_heat": 2000.0,
+}
+
+
+def test_kirchhoff_fields_round_trip_in_both_shapes():
+    for data in (KIRCHHOFF, EXTENDED):
+        material = ConeMaterial.from_json(data)
+        assert material.gas_specific_heat == data["gas_specific_heat"]
+        assert ConeMaterial.from_json(material.to_json()) == material
+    assert ConeMaterial.from_json(KIRCHHOFF).reactions[0].reference_temperature == 380.0
+    two_step = ConeMaterial.from_json(EXTENDED)
+    assert [r.reference_temperature for r in two_step.reactions] == [None, 420.0]
+    plain = json.loads(ConeMaterial.from_json(PMMA).to_json())
+    assert "gas_specific_heat" not in plain and "reference_temperature" not in plain["reactions"][0]
+
+
+def test_default_reference_temperature_is_the_5_k_per_min_tga_peak():
+    """First order: the rate A·exp(−E/RT)·(1 − α) peaks where E·β/(R T²) = A·exp(−E/RT)."""
+    reaction = ConeMaterial.from_json(PMMA).reactions[0]
+    t_peak = reaction.heat_reference_temperature_c + 273.15
+    beta, r_gas = 5.0 / 60.0, 8.314462618
+    balance = (
+        reaction.E
+        * beta
+        / (r_gas * t_peak**2)
+        / (reaction.A * math.exp(-reaction.E / (r_gas * t_peak)))
+    )
+    assert balance == pytest.approx(1.0, abs=1e-3)
+    assert t_peak == pytest.approx(643.05, abs=0.05)
+    explicit = ConeMaterial.from_json(KIRCHHOFF).reactions[0]
+    assert explicit.heat_reference_temperature_c == 380.0
+
+
 def test_simple_json_builds_components_and_reactions():
     material = ConeMaterial.from_json(CHARRING)
     assert len(material.components) == 2
@@ -80,6 +156,11 @@ BAD = {
     "negative absorption": (_with(absorption_coefficient=-1), "absorption_coefficient"),
     "missing heat of combustion": (_with(heat_of_combustion=None), "heat_of_combustion"),
     "not an object": ([1, 2, 3], "object"),
+    "negative gas specific heat": (_with(gas_specific_heat=-1000), "gas_specific_heat"),
+    "reference temperature below absolute zero": (
+        _with(reactions=[{"A": 1, "E": 1, "heat_of_reaction": 1, "reference_temperature": -300}]),
+        "reference_temperature",
+    ),
 }
 
 

@@ -1,13 +1,19 @@
 """Curve metrics: tests.csv values for every stored curve, and a hand-checked triangle."""
 
 import csv
+import dataclasses
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from engine.cone.metrics import curve_metrics
+from engine.cone.metrics import (
+    DEFAULT_THRESHOLD_KW_M2,
+    CurveMetrics,
+    curve_metrics,
+    metrics_row,
+)
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 CONE = DATA / "cone"
@@ -87,3 +93,34 @@ def test_no_ignition_gives_nan_timing_metrics():
     m = curve_metrics(t, np.full_like(t, 2.0))
     assert math.isnan(m.tig_s) and math.isnan(m.marhe_kw_m2) and math.isnan(m.flameout_s)
     assert m.thr_raw_mj_m2 == pytest.approx(0.198)
+
+
+def _curves_for_twin():
+    """Simulated-looking and awkward curves: uniform and ragged times, t_ig before, between
+    and on samples and past the end, a flameout, a curve that ends burning, a flat one."""
+    t = np.arange(0.0, 400.0, 1.0)
+    burn = np.where(t > 40, 900.0 * np.exp(-(((t - 120.0) / 60.0) ** 2)), 0.0)
+    ragged = np.cumsum(np.linspace(0.2, 3.0, 200))
+    bumpy = 300.0 * np.sin(ragged / 40.0) ** 2 - 5.0
+    return [
+        (t, burn, 0.5, 40.3),
+        (t, burn, 0.0, 40.0),
+        (t, burn, 1.2, math.nan),
+        (t[:150], burn[:150], 0.3, 39.7),
+        (ragged, bumpy, 0.2, 12.34),
+        (ragged, bumpy, 0.2, ragged[-1] + 5.0),
+        (t, np.zeros_like(t), 0.0, 10.0),
+        (t[:1], burn[:1], 0.0, 0.0),
+    ]
+
+
+@pytest.mark.parametrize("case", range(8))
+def test_compiled_twin_used_by_the_solver_equals_curve_metrics(case):
+    t, q, mass_loss, tig = _curves_for_twin()[case]
+    expected = curve_metrics(t, q, mass_loss_kg_m2=mass_loss, tig_s=tig)
+    row = np.empty(len(dataclasses.fields(CurveMetrics)))
+    metrics_row(t, q, mass_loss, tig, DEFAULT_THRESHOLD_KW_M2, row)
+    got = CurveMetrics(*row.tolist())
+    for field in dataclasses.fields(CurveMetrics):
+        a, b = getattr(got, field.name), getattr(expected, field.name)
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-12, nan_ok=True), field.name
