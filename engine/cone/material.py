@@ -29,12 +29,14 @@ from typing import Any
 
 import numpy as np
 
+from engine.constants import GAS_CONSTANT as R_GAS
+from engine.constants import KELVIN
+
 Property = float | tuple[tuple[float, float], ...]
 """A constant, or a table of (temperature °C, value) pairs interpolated linearly."""
 
 TGA_HEATING_RATE_K_MIN = 5.0
 """Heating rate of the TGA whose peak is the default reference temperature (FDS default)."""
-R_GAS = 8.314462618
 
 
 class MaterialError(ValueError):
@@ -116,7 +118,7 @@ def tga_peak_temperature_c(
     lo, mid, hi = rate[i - 1], rate[i], rate[i + 1]
     curvature = lo - 2.0 * mid + hi
     shift = 0.5 * (lo - hi) / curvature if curvature < 0 else 0.0
-    return float(temps[i] + shift * (temps[1] - temps[0]) - 273.15)
+    return float(temps[i] + shift * (temps[1] - temps[0]) - KELVIN)
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class ConeMaterial:
             if r.residue is not None and not (0 <= r.residue < count and r.residue != r.source):
                 raise MaterialError(f"{where}.residue {r.residue} is not another component index.")
             t_ref = r.reference_temperature
-            if t_ref is not None and not (math.isfinite(t_ref) and t_ref > -273.15):
+            if t_ref is not None and not (math.isfinite(t_ref) and t_ref > -KELVIN):
                 raise MaterialError(f"{where}.reference_temperature must be above -273.15 °C.")
 
     @property

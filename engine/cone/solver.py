@@ -27,10 +27,10 @@ from engine.cone.material import Component, Property
 from engine.cone.metrics import DEFAULT_THRESHOLD_KW_M2, CurveMetrics, metrics_row
 from engine.cone.result import STATUS_FAILED, STATUS_OK, ConeResult
 from engine.cone.scenario import ConeScenario
+from engine.constants import GAS_CONSTANT as R_GAS
+from engine.constants import KELVIN
+from engine.constants import STEFAN_BOLTZMANN as SIGMA
 
-SIGMA = 5.670374419e-8
-R_GAS = 8.314462618
-KELVIN = 273.15
 OPAQUE = 1e30
 """Stand-in for an infinite absorption coefficient that keeps 0 × κ finite."""
 DX_FLOOR = 1e-9

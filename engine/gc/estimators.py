@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from rdkit import Chem
 from scipy.optimize import brentq
 
+from engine.constants import AVOGADRO, GAS_CONSTANT
 from engine.gc.groups import CoverageError, describe_uncovered, fragment_unit
 from engine.gc.tables import constant, element_table, group_table
 from engine.polymer import Polymer, RepeatUnit, atomic_mass_kg_mol
 
-AVOGADRO = 6.02214076e23
-GAS_CONSTANT = 8.314462618
 #: TGA heating rate at which decomposition temperatures are tabulated (10 K/min).
 TGA_HEATING_RATE_K_S = 10.0 / 60.0
 #: Pyrolysis-combustion flow calorimetry heating rate (ASTM D7309 method A, 1 K/s).

@@ -25,12 +25,8 @@ import pandas as pd
 from scipy.integrate import solve_ivp
 from scipy.optimize import lsq_linear
 
-from engine.gc.estimators import (
-    GAS_CONSTANT,
-    TGA_HEATING_RATE_K_S,
-    char_features,
-    group_mass_fractions,
-)
+from engine.constants import GAS_CONSTANT
+from engine.gc.estimators import TGA_HEATING_RATE_K_S, char_features, group_mass_fractions
 from engine.polymer import parse_polymer
 from engine.resources import resource_path
 

@@ -3,6 +3,7 @@ input importer, device reader (against the shared real FDS outputs) and runner."
 
 import stat
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,13 +38,15 @@ needs_umd = pytest.mark.skipif(
     not UMD_CSV.is_file(), reason=f"UMD property sets not found at {UMD_CSV}"
 )
 
+MMA = FuelSurrogate("MMA", carbon=5, hydrogen=8, oxygen=2, soot_yield=0.02)
+# FDS adjusts the heat of reaction with the fuel gas's c_p (ADJUST_H defaults to true).
 PMMA = ConeMaterial(
     "PMMA",
     (Component("PMMA", 1200.0, 0.2, 1600.0, 0.85, 2700.0),),
     (Reaction(A=8.5e12, E=1.88e5, n=1.0, heat_of_reaction=8.7e5, source=0),),
     2.4e7,
+    gas_specific_heat=MMA.specific_heat,
 )
-MMA = FuelSurrogate("MMA", carbon=5, hydrogen=8, oxygen=2, soot_yield=0.02)
 README_TABLE = {"PMMA_50_flame": (38.5, 1259.8), "PMMA_50_noflame": (38.6, 790.1)}
 
 
@@ -183,7 +186,7 @@ def test_nth_order_reaction_writes_n_s():
 def test_blanket_backing_is_an_inert_second_layer():
     blanket = BlanketBacking(thickness_mm=20.0, density=100.0, conductivity=0.05)
     scenario = ConeScenario(PMMA, 50.0, 6.0, backing="blanket", blanket=blanket, duration_s=900.0)
-    records = parse_namelists(write_fds_input(scenario, "PMMA_blanket"))
+    records = parse_namelists(write_fds_input(scenario, "PMMA_blanket", fuel=MMA))
     (surf,) = [r for r in records if r.group == "SURF"]
     assert surf.get("MATL_ID(1,1)") == "PMMA" and surf.get("MATL_ID(2,1)") == "BLANKET"
     assert surf.fields["THICKNESS(1:2)"] == (0.006, 0.02)
@@ -193,17 +196,21 @@ def test_blanket_backing_is_an_inert_second_layer():
     assert "N_REACTIONS" not in matl
     (tint,) = [r for r in records if r.group == "DEVC" and r.get("ID") == "TINT"]
     assert tint.number("DEPTH") == -0.02
-    _assert_same_scenario(scenario_from_fds(write_fds_input(scenario, "PMMA_blanket")), scenario)
+    _assert_same_scenario(
+        scenario_from_fds(write_fds_input(scenario, "PMMA_blanket", fuel=MMA)), scenario
+    )
 
 
 def test_temperature_ignition_latches_on_wall_temperature():
     scenario = ConeScenario(
         PMMA, 50.0, 6.0, ignition="temperature", ignition_temperature_c=300.0, duration_s=600.0
     )
-    records = parse_namelists(write_fds_input(scenario, "PMMA_tig"))
+    records = parse_namelists(write_fds_input(scenario, "PMMA_tig", fuel=MMA))
     (ign,) = [r for r in records if r.group == "DEVC" and r.get("ID") == "IGN"]
     assert (ign.get("QUANTITY"), ign.number("SETPOINT")) == ("WALL TEMPERATURE", 300.0)
-    _assert_same_scenario(scenario_from_fds(write_fds_input(scenario, "PMMA_tig")), scenario)
+    _assert_same_scenario(
+        scenario_from_fds(write_fds_input(scenario, "PMMA_tig", fuel=MMA)), scenario
+    )
 
 
 def test_writer_refuses_a_flame_flux_it_cannot_ramp():
@@ -315,7 +322,13 @@ def test_run_fds_failure_quotes_fds_and_names_the_log(tmp_path):
     body = "print('Time Step: 1', flush=True)\nsys.exit('ERROR: MATL X not found')"
     fake = _fake_fds(tmp_path / "bin", body)
     with pytest.raises(FdsRunError) as caught:
-        run_fds(_shared_scenario("PMMA_50_flame"), workdir=tmp_path / "run", fds=fake, chid="c")
+        run_fds(
+            _shared_scenario("PMMA_50_flame"),
+            workdir=tmp_path / "run",
+            fds=fake,
+            chid="c",
+            fuel=MMA,
+        )
     message = str(caught.value)
     assert "ERROR: MATL X not found" in message and "exit status 1" in message
     assert str(tmp_path / "run" / "c.log") in message and "\n" not in message
@@ -324,4 +337,33 @@ def test_run_fds_failure_quotes_fds_and_names_the_log(tmp_path):
 def test_run_fds_stops_a_run_that_outlives_its_timeout(tmp_path):
     fake = _fake_fds(tmp_path / "bin", "time.sleep(5)")
     with pytest.raises(FdsRunError, match=r"did not finish within 0\.2 s"):
-        run_fds(_shared_scenario("PMMA_50_noflame"), workdir=tmp_path, fds=fake, timeout_s=0.2)
+        run_fds(
+            _shared_scenario("PMMA_50_noflame"), workdir=tmp_path, fds=fake, timeout_s=0.2, fuel=MMA
+        )
+
+
+def test_constant_heat_of_reaction_is_written_as_adjust_h_false():
+    plain = ConeMaterial("PMMA", PMMA.components, PMMA.reactions, PMMA.heat_of_combustion)
+    scenario = ConeScenario(plain, heat_flux_kw_m2=50.0, thickness_mm=6.0)
+    matl = next(
+        r for r in parse_namelists(write_fds_input(scenario, "c", fuel=MMA)) if r.group == "MATL"
+    )
+    assert matl.get("ADJUST_H") is False
+    assert scenario_from_fds(write_fds_input(scenario, "c", fuel=MMA)).material == plain
+
+
+def test_a_gas_specific_heat_fds_would_not_use_is_refused():
+    scenario = ConeScenario(PMMA, heat_flux_kw_m2=50.0, thickness_mm=6.0)
+    with pytest.raises(ValueError, match="specific heat"):
+        write_fds_input(scenario, "c")  # default CH2 fuel: another c_p than MMA's
+    shifted = ConeMaterial(
+        "P",
+        PMMA.components,
+        (replace(PMMA.reactions[0], reference_temperature=300.0),),
+        PMMA.heat_of_combustion,
+        gas_specific_heat=MMA.specific_heat,
+    )
+    with pytest.raises(ValueError, match="REFERENCE_TEMPERATURE"):
+        write_fds_input(
+            ConeScenario(shifted, heat_flux_kw_m2=50.0, thickness_mm=6.0), "c", fuel=MMA
+        )

@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterable
 
 from engine.cone.fds.namelist import Namelist, Value, parse_namelists
+from engine.cone.fds.writer import FuelSurrogate
 from engine.cone.material import Component, ConeMaterial, MaterialError, Property, Reaction
 from engine.cone.scenario import BlanketBacking, ConeScenario, ScenarioError
 
@@ -115,13 +116,30 @@ def _material(
             )
             if hoc is None and (1, j) in _array(m, "HEAT_OF_COMBUSTION"):
                 hoc = _number(_array(m, "HEAT_OF_COMBUSTION"), (1, j), m, "HEAT_OF_COMBUSTION")
+    reac = _first(records, "REAC")
     if hoc is None:
-        reac = _first(records, "REAC")
         hoc = reac.number("HEAT_OF_COMBUSTION", 0.0) if reac else 0.0
     try:
-        return ConeMaterial(virgin, tuple(components), tuple(reactions), hoc * 1e3)
+        return ConeMaterial(virgin, tuple(components), tuple(reactions), hoc * 1e3,
+                            gas_specific_heat=_gas_specific_heat(order, matls, reac))
     except MaterialError as exc:
         raise FdsInputError(f"MATL {virgin} does not make a usable material: {exc}") from exc
+
+
+def _gas_specific_heat(
+    order: list[str], matls: dict[str, Namelist], reac: Namelist | None
+) -> float | None:
+    """FDS adjusts heats of reaction (ADJUST_H, on by default) with its fuel gas's c_p."""
+    adjusted = [matls[m].get("ADJUST_H", True) for m in order if "N_REACTIONS" in matls[m]]
+    if not adjusted or not all(adjusted):
+        return None
+    fuel = FuelSurrogate(
+        carbon=reac.number("C", 0.0) if reac else 1.0,
+        hydrogen=reac.number("H", 0.0) if reac else 2.0,
+        oxygen=reac.number("O", 0.0) if reac else 0.0,
+        nitrogen=reac.number("N", 0.0) if reac else 0.0,
+    )
+    return fuel.specific_heat
 
 
 def _reachable(virgin: str, matls: dict[str, Namelist]) -> list[str]:

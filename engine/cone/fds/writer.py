@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from engine.cone.material import Component, ConeMaterial, Property
 from engine.cone.scenario import ConeScenario
+from engine.constants import GAS_CONSTANT
 
 SAMPLE_SURF_ID = "SAMPLE"
 BLANKET_MATL_ID = "BLANKET"
@@ -57,6 +58,13 @@ class FuelSurrogate:
     nitrogen: float = 0.0
     soot_yield: float = 0.0
 
+    @property
+    def specific_heat(self) -> float:
+        """J/kg/K FDS gives this fuel gas: an ideal gas with γ = 1.4, cp = γ/(γ−1)·R/W."""
+        w = (12.011 * self.carbon + 1.008 * self.hydrogen + 15.999 * self.oxygen
+             + 14.007 * self.nitrogen) / 1000.0
+        return 3.5 * GAS_CONSTANT / w
+
 
 def write_fds_input(
     scenario: ConeScenario,
@@ -81,6 +89,7 @@ def write_fds_input(
             "FDS adds the flame flux by scaling EXTERNAL_FLUX, so it needs a cone flux above 0."
         )
     fuel = fuel or FuelSurrogate()
+    _check_heat_of_reaction(scenario.material, fuel)
     interval = scenario.output_interval_s if output_interval_s is None else output_interval_s
     hoc_kj_kg = scenario.material.heat_of_combustion * scenario.combustion_efficiency / 1e3
     ids = matl_ids(scenario.material)
@@ -142,6 +151,29 @@ def write_fds_input(
     return "\n".join(lines) + "\n"
 
 
+def _check_heat_of_reaction(material: ConeMaterial, fuel: FuelSurrogate) -> None:
+    """FDS adjusts heats of reaction by Kirchhoff's law with its own fuel-gas c_p.
+
+    A material without a gas specific heat keeps its heat of reaction constant, which
+    FDS does with ADJUST_H=.FALSE.; one with a gas specific heat must name the same c_p
+    FDS will use for the fuel, and leave the reference temperature at FDS's default
+    (FDS's REFERENCE_TEMPERATURE would also recompute A and E).
+    """
+    if material.gas_specific_heat is None:
+        return
+    if not math.isclose(material.gas_specific_heat, fuel.specific_heat, rel_tol=1e-3):
+        raise ValueError(
+            f"FDS gives the fuel gas {fuel.name} a specific heat of {fuel.specific_heat:.1f} "
+            f"J/kg/K, not the material's {material.gas_specific_heat:.1f}; pass the fuel "
+            "formula that matches, or set gas_specific_heat to that value."
+        )
+    if any(r.reference_temperature is not None for r in material.reactions):
+        raise ValueError(
+            "FDS's REFERENCE_TEMPERATURE would also recompute A and E; leave the reactions' "
+            "reference_temperature unset for an FDS run."
+        )
+
+
 def default_title(scenario: ConeScenario) -> str:
     flame = "with flame flux" if scenario.flame_flux_kw_m2 > 0 else "no flame flux"
     return (
@@ -176,6 +208,8 @@ def _matl(material: ConeMaterial, index: int, ids: list[str], fuel: str, hoc_kj_
     reactions = [r for r in material.reactions if r.source == index]
     if reactions:
         fields.append(f"N_REACTIONS={len(reactions)}")
+        if material.gas_specific_heat is None:
+            fields.append("ADJUST_H=.FALSE.")
     for j, r in enumerate(reactions, start=1):
         fields += [f"A({j})={_num(r.A)}", f"E({j})={_num(r.E)}"]
         if r.n != 1.0:
