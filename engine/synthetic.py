@@ -138,11 +138,12 @@ def polymer_chunks(config: SyntheticConfig) -> Iterator[tuple[int, list[tuple[in
 
 
 def simulate_chunk(
-    config: SyntheticConfig, polymers: Sequence[tuple[int, str, str]]
+    config: SyntheticConfig, polymers: Sequence[tuple[int, str, str]], threads: int | None = None
 ) -> pd.DataFrame:
     """GC and cone simulations for one chunk: one row per (polymer, flux, thickness).
 
-    A top-level function so that processes and Dask workers can run it.
+    A top-level function so that processes and Dask workers can run it. ``threads``
+    caps the solver's threads (one per process when several processes share the cores).
     """
     from engine.cone.gc_material import cone_material
     from engine.cone.scenario import ConeScenario
@@ -196,7 +197,8 @@ def simulate_chunk(
                         hydrocarbon,
                     )
                 )
-    for result, (row, hydrocarbon) in zip(simulate(scenarios), owners, strict=True):
+    results = simulate(scenarios, workers=threads)
+    for result, (row, hydrocarbon) in zip(results, owners, strict=True):
         status, reason = check_result(result, hydrocarbon=hydrocarbon)
         metrics = asdict(result.metrics)
         row |= {name: metrics[name] for name in _METRIC_COLUMNS}
@@ -334,7 +336,7 @@ def _local_chunks(
 
         def submit() -> None:
             for index, polymers in queue:
-                pending[pool.submit(simulate_chunk, config, polymers)] = index
+                pending[pool.submit(simulate_chunk, config, polymers, 1)] = index
                 return
 
         for _ in range(2 * workers):
@@ -366,7 +368,7 @@ def _dask_chunks(config, chunks, _workers, scheduler, cancel) -> Iterator[tuple[
         raise SyntheticError(f"No Dask scheduler answers at {scheduler} ({exc}).") from None
     with client:
         futures = {
-            client.submit(simulate_chunk, config, polymers, pure=False): index
+            client.submit(simulate_chunk, config, polymers, 1, pure=False): index
             for index, polymers in chunks
         }
         for future in as_completed(futures):
