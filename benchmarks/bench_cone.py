@@ -5,7 +5,8 @@
 Scenario: 6 mm PMMA (FDS case properties) at 50 kW/m², flame flux 20 kW/m², insulated
 back, 1 s output, run to burnout, default resolution. Throughput is the median of the
 repeats; the machine is recorded next to it, with the numba threads the solver spreads a
-batch over (numba's own count, every core by default: OMP_NUM_THREADS does not limit it).
+batch over (every core by default; with numba's OpenMP layer OMP_NUM_THREADS=1 limits it
+to one, so run this without it to measure the machine).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import numba
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from machine import cpu_name  # noqa: E402
 
 from engine.cone.material import ConeMaterial  # noqa: E402
 from engine.cone.scenario import ConeScenario  # noqa: E402
@@ -42,16 +45,6 @@ PMMA = ConeMaterial.from_json(
 )
 FINE_TIME = {"max_temperature_step_k": 1.25, "max_time_step_s": 0.25}
 FINE = {"cell_size_mm": 0.05, **FINE_TIME}
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def throughput(batch: int, repeats: int) -> dict[str, float]:
@@ -85,7 +78,7 @@ def main() -> None:
     rows = [throughput(n, args.repeats if n < 10000 else 1) for n in sizes]
     conv = {"time_4x": convergence(FINE_TIME), "time_and_cells_4x": convergence(FINE)}
     machine = {
-        "cpu": _cpu_model(),
+        "cpu": cpu_name(),
         "logical_cores": os.cpu_count(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "numba_threads": numba.config.NUMBA_NUM_THREADS,
