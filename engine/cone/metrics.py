@@ -66,7 +66,7 @@ def curve_metrics(
     thr = float(np.trapezoid(np.clip(q, 0.0, None), t)) / 1000.0
     i_peak = int(np.argmax(q))
     phrr, t_peak = float(q[i_peak]), float(t[i_peak])
-    tig = _first_crossing(t, q, ignition_threshold_kw_m2) if tig_s is None else float(tig_s)
+    tig = first_crossing(t, q, ignition_threshold_kw_m2) if tig_s is None else float(tig_s)
     flameout = _flameout(t, q, i_peak, ignition_threshold_kw_m2)
     ehc = nan
     if mass_loss_kg_m2 is not None and mass_loss_kg_m2 > 0:
@@ -78,7 +78,8 @@ def curve_metrics(
     return CurveMetrics(tig, phrr, t_peak, thr, thr_raw, *averages, marhe, figra, flameout, ehc)
 
 
-def _first_crossing(t: np.ndarray, q: np.ndarray, level: float) -> float:
+def first_crossing(t: np.ndarray, q: np.ndarray, level: float) -> float:
+    """First time ``q`` reaches ``level``, interpolated between samples (nan if never)."""
     above = np.flatnonzero(q >= level)
     if above.size == 0:
         return math.nan

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.cone.fds.writer import INTERFACE_DEVICE
-from engine.cone.metrics import curve_metrics
+from engine.cone.metrics import curve_metrics, first_crossing
 from engine.cone.result import ConeResult
 from engine.cone.scenario import ConeScenario
 
@@ -67,9 +67,9 @@ def read_fds_devc(path: str | Path, scenario: ConeScenario) -> ConeResult:
         raise FdsOutputError(f"{path} lacks the device(s) {', '.join(missing)}.")
     raw_t, col = record.time_s, record.columns
     if scenario.ignition == "temperature":
-        tig = _first_crossing(raw_t, col["TS"], float(scenario.ignition_temperature_c or 0.0))
+        tig = first_crossing(raw_t, col["TS"], float(scenario.ignition_temperature_c or 0.0))
     else:
-        tig = _first_crossing(raw_t, col["MLR"] * 1e3, scenario.critical_mass_flux_g_m2s)
+        tig = first_crossing(raw_t, col["MLR"] * 1e3, scenario.critical_mass_flux_g_m2s)
     ignited = not math.isnan(tig)
 
     step = scenario.output_interval_s
@@ -109,14 +109,3 @@ def read_fds_devc(path: str | Path, scenario: ConeScenario) -> ConeResult:
 
 def _split(line: str) -> list[str]:
     return [cell.strip().strip('"') for cell in line.rstrip("\r\n").split(",")]
-
-
-def _first_crossing(t: np.ndarray, values: np.ndarray, level: float) -> float:
-    above = np.flatnonzero(values >= level)
-    if above.size == 0:
-        return math.nan
-    i = int(above[0])
-    if i == 0:
-        return float(t[0])
-    v0, v1 = values[i - 1], values[i]
-    return float(t[i - 1] + (t[i] - t[i - 1]) * (level - v0) / (v1 - v0))
