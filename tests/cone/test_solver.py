@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.cone.material import Component, ConeMaterial
+from engine.cone.result import ConeResult
 from engine.cone.scenario import ConeScenario
 from engine.cone.solver import SIGMA, simulate, simulate_one
 
@@ -84,40 +85,75 @@ is 1438–1443 kJ/kg; c_s(T_ref − T_0) + ΔH_r + c_p,g(T_p − T_ref) gives 14
 T_p = 400–440 °C."""
 
 
-@pytest.mark.parametrize(
-    ("case", "flame", "phrr"),
-    [("PMMA_50_flame", 20.0, 1259.8), ("PMMA_50_noflame", 0.0, 790.1)],
-)
-def test_agrees_with_real_fds_run(case, flame, phrr):
+FDS_CASES = [("PMMA_50_flame", 20.0, 38.5, 1259.8), ("PMMA_50_noflame", 0.0, 38.6, 790.1)]
+"""case, flame flux kW/m², FDS's t_ig s and pHRR kW/m² (../shared/data/fds/README.md)."""
+
+
+def _against_fds(case: str, flame: float, scheme: str) -> tuple[ConeResult, float]:
+    """Our run of an FDS case at FDS's cell size, and the relative L2 distance of the HRR
+    curves on FDS's 0.5 s output grid."""
     fds = _fds(case)
-    assert fds["hrrpua_kw_m2"].max() == pytest.approx(phrr, rel=1e-4)
     scenario = ConeScenario(PMMA_FDS_KIRCHHOFF, 50.0, 6.0, flame_flux_kw_m2=flame)
-    r = simulate_one(scenario)
-    assert r.ok and r.ignited
-    assert r.metrics.phrr_kw_m2 == pytest.approx(phrr, rel=0.05)
+    r = simulate_one(scenario, radiation_scheme=scheme)
     grid = np.arange(0.0, fds["time_s"][-1], 0.5)
     ours = np.interp(grid, r.time_s, r.hrr_kw_m2, right=0.0)
     theirs = np.interp(grid, fds["time_s"], fds["hrrpua_kw_m2"])
-    assert np.linalg.norm(ours - theirs) / np.linalg.norm(theirs) < 0.10
+    return r, float(np.linalg.norm(ours - theirs) / np.linalg.norm(theirs))
+
+
+@pytest.mark.parametrize(("case", "flame", "tig", "phrr"), FDS_CASES)
+def test_agrees_with_real_fds_run(case, flame, tig, phrr):
+    """The same inputs as FDS, FDS's two-flux form included: t_ig +0.8/+1.1 %, pHRR −0.2/
+    −0.3 %, L2 0.032/0.041 (flame/no flame) against PHYSICS.md §6's 5 %, 5 %, 10 %."""
+    assert _fds(case)["hrrpua_kw_m2"].max() == pytest.approx(phrr, rel=1e-4)
+    r, l2 = _against_fds(case, flame, "fds")
+    assert r.ok and r.ignited
+    assert r.tig_s == pytest.approx(tig, rel=0.05)
+    assert r.metrics.phrr_kw_m2 == pytest.approx(phrr, rel=0.05)
+    assert l2 < 0.10
+
+
+@pytest.mark.parametrize(("case", "flame", "tig", "phrr"), FDS_CASES)
+def test_default_scheme_differs_from_real_fds_run_by_fds_cell_error(case, flame, tig, phrr):
+    """The default exact two-flux form ignites 3.6/3.8 % before FDS at 0.2 mm, which is
+    FDS's own discretisation error (its form converges to ours, test below); the burning
+    that follows is unaffected: pHRR −0.1/−0.4 %, L2 0.087/0.084 from the early rise."""
+    r, l2 = _against_fds(case, flame, "exact")
+    assert 0.95 * tig < r.tig_s < 0.975 * tig
+    assert r.metrics.phrr_kw_m2 == pytest.approx(phrr, rel=0.01)
+    assert l2 < 0.10
 
 
 @pytest.mark.parametrize("case", ["PMMA_50_flame", "PMMA_50_noflame"])
 def test_surface_heats_like_real_fds_run_before_ignition(case):
-    """In-depth absorption and emission follow FDS's two-flux discretisation, so the
-    surface temperature tracks FDS's WALL TEMPERATURE (the face value) up to ignition."""
+    """In-depth absorption and emission in FDS's two-flux form, so the surface
+    temperature tracks FDS's WALL TEMPERATURE (the face value) up to ignition."""
     fds = _fds(case)
-    r = simulate_one(ConeScenario(PMMA_FDS, 50.0, 6.0, duration_s=38.0, flame_flux_kw_m2=0.0))
+    scenario = ConeScenario(PMMA_FDS, 50.0, 6.0, duration_s=38.0, flame_flux_kw_m2=0.0)
+    r = simulate_one(scenario, radiation_scheme="fds")
     theirs = np.interp(r.time_s[5:], fds["time_s"], fds["surface_temp_c"])
     np.testing.assert_allclose(r.surface_temp_c[5:], theirs, rtol=0.015)
 
 
-@pytest.mark.parametrize(
-    ("case", "flame", "tig"), [("PMMA_50_flame", 20.0, 38.5), ("PMMA_50_noflame", 0.0, 38.6)]
-)
-def test_ignition_time_agrees_with_real_fds_run(case, flame, tig):
-    _fds(case)
-    r = simulate_one(ConeScenario(PMMA_FDS_KIRCHHOFF, 50.0, 6.0, flame_flux_kw_m2=flame))
-    assert r.tig_s == pytest.approx(tig, rel=0.05)
+def test_two_flux_schemes_converge_to_the_same_limit():
+    """Fine steps, so only cells matter. FDS's 1/(1 + τ) is first order: its t_ig error
+    halves as cells halve, towards the limit the exact form reaches already at 0.2 mm."""
+    scenario = ConeScenario(PMMA_FDS, 50.0, 6.0, duration_s=45.0, flame_flux_kw_m2=0.0)
+
+    def tig(scheme: str, cell: float) -> float:
+        fine = {"max_temperature_step_k": 0.5, "max_time_step_s": 0.1}
+        return simulate_one(scenario, cell_size_mm=cell, radiation_scheme=scheme, **fine).tig_s
+
+    limit = tig("exact", 0.05)
+    assert tig("exact", 0.2) == pytest.approx(limit, rel=0.002)
+    error_05, error_025 = tig("fds", 0.05) - limit, tig("fds", 0.025) - limit
+    assert error_05 > 0.01 * limit
+    assert error_05 / error_025 == pytest.approx(2.0, rel=0.1)
+
+
+def test_unknown_radiation_scheme_is_refused():
+    with pytest.raises(ValueError, match="radiation_scheme"):
+        simulate_one(ConeScenario(PMMA_FDS, 50.0, 6.0), radiation_scheme="beer")
 
 
 def test_kirchhoff_with_equal_heat_capacities_keeps_heat_of_reaction_constant():
@@ -187,12 +223,14 @@ def test_non_charring_slab_burns_away_and_charring_one_keeps_its_char():
     assert c.mass_kg_m2[-1] == pytest.approx(0.25 * c.mass_kg_m2[0], rel=0.02)
 
 
-def test_default_time_resolution_is_converged():
-    """Only the time step is refined: the cell size is part of the two-flux model, as in
-    FDS (τ = 2κΔx ≈ 1 per 0.2 mm cell), and a 4× finer mesh moves t_ig by ~4 %."""
+def test_default_resolution_is_converged():
+    """4× finer cells and steps move t_ig 0.9 %, pHRR 0.3 %, THR 0.01 % (the issue's bound
+    is 2 %); most of it is the time step, the exact two-flux form being cell-converged."""
     scenario = ConeScenario(PMMA_FDS, 50.0, 6.0)
     coarse = simulate_one(scenario)
-    fine = simulate_one(scenario, max_temperature_step_k=1.25, max_time_step_s=0.25)
+    fine = simulate_one(
+        scenario, cell_size_mm=0.05, max_temperature_step_k=1.25, max_time_step_s=0.25
+    )
     for name in ("tig_s", "phrr_kw_m2", "thr_mj_m2"):
         a, b = getattr(coarse.metrics, name), getattr(fine.metrics, name)
         assert a == pytest.approx(b, rel=0.02), name
