@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -191,6 +192,92 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seeds(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        seeds = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise UserError(f"--seeds must be integers separated by commas, not {text!r}.") from None
+    if len(set(seeds)) != len(seeds):
+        raise UserError(f"--seeds lists a seed twice ({text}).")
+    return seeds
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import transformers
+
+    from engine.jobs import Cancelled, CancelToken
+    from engine.training import (
+        TrainingProgress,
+        default_settings,
+        train_ensemble,
+        train_phase1,
+        train_phase2,
+        train_single,
+    )
+
+    transformers.utils.logging.disable_progress_bar()
+    # Under torchrun every process runs this; one of them speaks.
+    say = print if os.environ.get("RANK", "0") == "0" else (lambda *_, **__: None)
+    settings = default_settings(
+        args.phase,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        patience=args.patience,
+        seed=args.seed,
+        device=args.device,
+    )
+    if args.phase == "phase2":
+        arguments = {"init": args.init, "data": args.data}
+    else:
+        arguments = {"data": args.data, "size": args.size, "init": args.init}
+
+    def show(p) -> None:
+        if isinstance(p, TrainingProgress) and p.epoch_done:
+            say(f"  {p.message} ({p.elapsed_s:.0f} s)", flush=True)
+
+    token = CancelToken()
+    seeds = _seeds(args.seeds)
+    say(f"Training {args.phase} into {args.out} (rerun the same command to resume)", flush=True)
+    try:
+        if seeds is None:
+            train = {"phase1": train_phase1, "phase2": train_phase2, "single": train_single}
+            results = [
+                train[args.phase](
+                    out_dir=args.out, settings=settings, progress=show, cancel=token, **arguments
+                )
+            ]
+        else:
+            results = train_ensemble(
+                args.phase, seeds, args.out, settings=settings, progress=show, cancel=token,
+                **arguments,
+            )
+    except (KeyboardInterrupt, Cancelled):
+        token.cancel()
+        print(
+            "Stopped; finished epochs are saved. Rerun the same command to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    for result in results:
+        fit = result.fit
+        best = f"{fit.best_val_loss:.4f}" if fit.best_val_loss is not None else "n/a"
+        done = "already trained" if result.already_complete else f"{len(fit.history)} epochs"
+        say(
+            f"{result.out_dir}: {done}, best epoch {fit.best_epoch + 1} (validation {best}), "
+            f"{result.train_rows} training and {result.val_rows} validation tests on "
+            f"{result.device}"
+        )
+        if result.unknown_tokens.rows_affected:
+            say(
+                f"warning: {result.unknown_tokens.summary()}; they were read as <unk>.",
+                file=sys.stderr,
+            )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from engine.demo import run_demo
 
@@ -262,6 +349,34 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--workers", type=int, help="local processes (default: all cores)")
     where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     gen.set_defaults(func=cmd_generate)
+
+    train = sub.add_parser("train", help="train the language model (phase 1, phase 2, baseline)")
+    phases = train.add_subparsers(dest="phase", metavar="PHASE", required=True)
+    phase1 = phases.add_parser("phase1", help="pretrain on a synthetic data set")
+    phase2 = phases.add_parser("phase2", help="finetune a phase-1 model on experimental data")
+    single = phases.add_parser("single", help="baseline: experimental data only, no phase 1")
+    phase1.add_argument("--data", required=True, help="synthetic data-set folder")
+    phase2.add_argument("--init", required=True, help="phase-1 model folder (or ensemble)")
+    for p in (phase2, single):
+        p.add_argument(
+            "--data", required=True, help="experimental CSV, or 'shipped' for the shipped tests"
+        )
+    for p in (phase1, single):
+        p.add_argument("--size", choices=("small", "molformer"), default="small")
+        p.add_argument("--init", help="folder with MoLFormer-XL weights to start from")
+    for p in (phase1, phase2, single):
+        p.add_argument("--out", required=True, help="model folder (resumed if it exists)")
+        p.add_argument("--epochs", type=int, help="most epochs (default: the phase's)")
+        p.add_argument("--batch-size", type=int, help="tests per step (default: the phase's)")
+        p.add_argument("--lr", type=float, help="peak learning rate (default: the phase's)")
+        p.add_argument("--patience", type=int, help="epochs without improvement before stopping")
+        p.add_argument("--seed", type=int, help="random seed (default 0)")
+        p.add_argument("--seeds", help="train an ensemble, one member per seed, e.g. 0,1,2")
+        p.add_argument(
+            "--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
+            help="where to train (default: CUDA, else MPS, else CPU)",
+        )
+        p.set_defaults(func=cmd_train)
 
     demo = sub.add_parser("demo", help="run the pipeline on the shipped polymers, headless")
     demo.add_argument("--out", default="trinity-demo", help="output folder")
