@@ -22,7 +22,6 @@ from typing import Literal
 
 from rdkit import Chem, rdBase
 from rdkit.Chem import rdDepictor
-from rdkit.Chem.Draw import rdMolDraw2D
 
 #: Elements the group-contribution library has data for.
 SUPPORTED_ELEMENTS = frozenset({"C", "H", "N", "O", "S", "F", "Cl", "Br", "Si"})
@@ -421,6 +420,7 @@ def depict_svg(
     polymer: Polymer, *, width: int = 400, height: int = 300, highlight: Sequence[int] = ()
 ) -> str:
     """2-D depiction as SVG text; ``highlight`` lists atom indices of the first unit."""
+    from rdkit.Chem.Draw import rdMolDraw2D  # drawing needs X libraries; headless jobs don't
     drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
     _draw(drawer, polymer, highlight)
     return drawer.GetDrawingText()
@@ -430,17 +430,20 @@ def depict_png(
     polymer: Polymer, *, width: int = 400, height: int = 300, highlight: Sequence[int] = ()
 ) -> bytes:
     """2-D depiction as PNG bytes (Cairo renderer)."""
+    from rdkit.Chem.Draw import rdMolDraw2D
     drawer = rdMolDraw2D.MolDraw2DCairo(width, height)
     _draw(drawer, polymer, highlight)
     return drawer.GetDrawingText()
 
 
-def _draw(drawer: rdMolDraw2D.MolDraw2D, polymer: Polymer, highlight: Sequence[int]) -> None:
+def _draw(drawer, polymer: Polymer, highlight: Sequence[int]) -> None:
     mol = Chem.MolFromSmiles(polymer.smiles)
     rdDepictor.SetPreferCoordGen(True)
     rdDepictor.Compute2DCoords(mol)
     options = drawer.drawOptions()
     options.addStereoAnnotation = False
     options.clearBackground = True
+    from rdkit.Chem.Draw import rdMolDraw2D
+
     rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol, highlightAtoms=list(highlight))
     drawer.FinishDrawing()
