@@ -251,7 +251,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             ]
         else:
             results = train_ensemble(
-                args.phase, seeds, args.out, settings=settings, progress=show, cancel=token,
+                args.phase,
+                seeds,
+                args.out,
+                settings=settings,
+                progress=show,
+                cancel=token,
                 **arguments,
             )
     except (KeyboardInterrupt, Cancelled):
@@ -275,6 +280,53 @@ def cmd_train(args: argparse.Namespace) -> int:
                 f"warning: {result.unknown_tokens.summary()}; they were read as <unk>.",
                 file=sys.stderr,
             )
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    import transformers
+
+    from engine.jobs import Cancelled, CancelToken
+    from engine.training import default_settings
+    from engine.training.evaluate import evaluate
+
+    transformers.utils.logging.disable_progress_bar()
+    settings = default_settings(
+        "phase2",
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        patience=args.patience,
+        device=args.device,
+    )
+    print(f"Evaluating into {args.out} (rerun the same command to resume)", flush=True)
+
+    def show(p) -> None:
+        print(f"  [{p.done}/{p.total}] {p.message} ({p.elapsed_s:.0f} s)", flush=True)
+
+    token = CancelToken()
+    try:
+        results = evaluate(
+            args.phase1,
+            args.out,
+            data=args.data,
+            seeds=_seeds(args.seeds),
+            settings=settings,
+            keep_models=args.keep_models,
+            progress=show,
+            cancel=token,
+        )
+    except (KeyboardInterrupt, Cancelled):
+        token.cancel()
+        print(
+            "Stopped; finished folds are saved. Rerun the same command to resume.", file=sys.stderr
+        )
+        return 130
+    print(results.table())
+    print(
+        f"Wrote {Path(args.out) / 'evaluation.json'} and {Path(args.out) / 'predictions.csv'}"
+        f" ({results.elapsed_s:.0f} s)."
+    )
     return 0
 
 
@@ -346,7 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--thickness", default="3,6", help="thicknesses, mm (default 3,6)")
     gen.add_argument("--chunk-size", type=int, default=200, help="polymers per saved chunk")
     where = gen.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local processes (default: all cores)")
+    where.add_argument(
+        "--workers",
+        type=int,
+        help="local processes (default 1: the solver already uses every core)",
+    )
     where.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     gen.set_defaults(func=cmd_generate)
 
@@ -373,10 +429,32 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, help="random seed (default 0)")
         p.add_argument("--seeds", help="train an ensemble, one member per seed, e.g. 0,1,2")
         p.add_argument(
-            "--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
+            "--device",
+            choices=("auto", "cpu", "cuda", "mps"),
+            default="auto",
             help="where to train (default: CUDA, else MPS, else CPU)",
         )
         p.set_defaults(func=cmd_train)
+
+    ev = sub.add_parser(
+        "evaluate", help="leave-one-polymer-out: physics vs single-phase vs two-phase"
+    )
+    ev.add_argument("--phase1", required=True, help="phase-1 model folder (or ensemble)")
+    ev.add_argument("--data", default="shipped", help="experimental CSV, or 'shipped' (default)")
+    ev.add_argument("--seeds", help="seeds, e.g. 0,1,2 (default: the phase-1 model's)")
+    ev.add_argument("--out", default="evaluation", help="report folder (resumed if it exists)")
+    ev.add_argument("--epochs", type=int, help="most epochs of phase 2 and the baseline")
+    ev.add_argument("--batch-size", type=int, help="tests per step (default: phase 2's)")
+    ev.add_argument("--lr", type=float, help="peak learning rate (default: phase 2's)")
+    ev.add_argument("--patience", type=int, help="epochs without improvement before stopping")
+    ev.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda", "mps"),
+        default="auto",
+        help="where to train (default: CUDA, else MPS, else CPU)",
+    )
+    ev.add_argument("--keep-models", action="store_true", help="keep each fold's models")
+    ev.set_defaults(func=cmd_evaluate)
 
     demo = sub.add_parser("demo", help="run the pipeline on the shipped polymers, headless")
     demo.add_argument("--out", default="trinity-demo", help="output folder")

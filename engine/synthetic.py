@@ -282,8 +282,11 @@ def generate_synthetic(
 ) -> SyntheticSummary:
     """Generate (or resume) a synthetic data set in ``out_dir``.
 
-    ``workers`` local processes (default: all cores; 1 runs in this process), or the
-    Dask cluster at ``scheduler``. Raises `engine.jobs.Cancelled` when cancelled, after
+    By default one process runs the chunks and the solver spreads each chunk over every
+    core (numba threads); ``workers`` > 1 runs that many processes with one solver
+    thread each, which pays off only when group contribution, not the solver,
+    dominates (measured in benchmarks/bench_generate.py). ``scheduler`` runs the chunks
+    on a Dask cluster instead. Raises `engine.jobs.Cancelled` when cancelled, after
     every finished chunk is on disk.
     """
     start = time.perf_counter()
@@ -320,7 +323,7 @@ def generate_synthetic(
 def _local_chunks(
     config, chunks, workers, _scheduler, cancel
 ) -> Iterator[tuple[int, pd.DataFrame]]:
-    workers = workers or os.cpu_count() or 1
+    workers = workers or 1
     if workers == 1:
         for index, polymers in chunks:
             if cancel.cancelled:
