@@ -376,13 +376,29 @@ def train_phase1(
         "curve_points": grid_config.curve_points,
         "curve_interval_s": grid_config.curve_interval_s,
     }
+    return _from_start("phase1", table, settings, size, init, overrides, out_dir, progress,
+                       cancel)
+
+
+def _from_start(
+    kind: str,
+    table,
+    settings: TrainSettings,
+    size: str,
+    init: str | Path | None,
+    overrides: dict,
+    out_dir: str | Path,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+) -> TrainingResult:
+    """Phase 1 and the baseline start alike: fresh (or MoLFormer) weights, own normalisation."""
     description = {
         "size": size,
         "init": str(Path(init).resolve()) if init else None,
         "model_overrides": overrides,
     }
     corpus = sorted(set(table.frame["smiles"]))
-    run = _Run("phase1", table, settings, description, fit_normalisation=True)
+    run = _Run(kind, table, settings, description, fit_normalisation=True)
     return _execute(
         run,
         lambda: initial_model(corpus, size=size, init=init, seed=settings.seed,
@@ -411,19 +427,8 @@ def train_single(
     overrides = dict(model_overrides or {})
     grid = TrinityConfig.preset(size, **overrides).time_grid_s
     table = experimental_tests(data, grid)
-    description = {
-        "size": size,
-        "init": str(Path(init).resolve()) if init else None,
-        "model_overrides": overrides,
-    }
-    corpus = sorted(set(table.frame["smiles"]))
-    run = _Run("single", table, settings, description, fit_normalisation=True)
-    return _execute(
-        run,
-        lambda: initial_model(corpus, size=size, init=init, seed=settings.seed,
-                              overrides=overrides),
-        out_dir, progress, cancel,
-    )
+    return _from_start("single", table, settings, size, init, overrides, out_dir, progress,
+                       cancel)
 
 
 def train_phase2(
