@@ -130,7 +130,7 @@ def test_generate_writes_a_data_set(tmp_path, capsys):
 
 
 def test_every_bad_polymer_input_fails_cleanly_on_the_command_line(capsys):
-    from tests.test_polymer import BAD_INPUTS
+    from test_polymer import BAD_INPUTS
 
     for text, expected in BAD_INPUTS.values():
         assert main(["gc", text]) == 2, text
