@@ -23,6 +23,15 @@ class UserError(Exception):
     """A problem with the user's input, reported as one sentence."""
 
 
+def _stopped(token, saved: str) -> int:
+    """A long job was interrupted: cancel it and say how to resume (exit status 130)."""
+    token.cancel()
+    print(
+        f"Stopped; finished {saved} are saved. Rerun the same command to resume.", file=sys.stderr
+    )
+    return 130
+
+
 def _fractions(text: str | None) -> list[float] | None:
     if text is None:
         return None
@@ -179,11 +188,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             cancel=token,
         )
     except (KeyboardInterrupt, Cancelled):
-        token.cancel()
-        print(
-            "Stopped; finished chunks are saved. Rerun the same command to resume.", file=sys.stderr
-        )
-        return 130
+        return _stopped(token, "chunks")
     counts = ", ".join(f"{n} {s}" for s, n in sorted(summary.rows_by_status.items()))
     print(
         f"{summary.rows} rows ({counts}) in {summary.chunks_total} chunks "
@@ -260,12 +265,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 **arguments,
             )
     except (KeyboardInterrupt, Cancelled):
-        token.cancel()
-        print(
-            "Stopped; finished epochs are saved. Rerun the same command to resume.",
-            file=sys.stderr,
-        )
-        return 130
+        return _stopped(token, "epochs")
     for result in results:
         fit = result.fit
         best = f"{fit.best_val_loss:.4f}" if fit.best_val_loss is not None else "n/a"
@@ -317,11 +317,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             cancel=token,
         )
     except (KeyboardInterrupt, Cancelled):
-        token.cancel()
-        print(
-            "Stopped; finished folds are saved. Rerun the same command to resume.", file=sys.stderr
-        )
-        return 130
+        return _stopped(token, "folds")
     print(results.table())
     print(
         f"Wrote {Path(args.out) / 'evaluation.json'} and {Path(args.out) / 'predictions.csv'}"
