@@ -419,7 +419,11 @@ def _check_charges_and_radicals(atoms: list[Chem.Atom], where: str) -> None:
 def depict_svg(
     polymer: Polymer, *, width: int = 400, height: int = 300, highlight: Sequence[int] = ()
 ) -> str:
-    """2-D depiction as SVG text; ``highlight`` lists atom indices of the first unit."""
+    """2-D depiction as SVG text.
+
+    ``highlight`` lists atom indices of ``polymer.smiles`` (units one after another, as
+    `engine.gc.groups.group_atoms` gives them); bonds between highlighted atoms light too.
+    """
     from rdkit.Chem.Draw import rdMolDraw2D  # drawing needs X libraries; headless jobs don't
     drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
     _draw(drawer, polymer, highlight)
@@ -445,5 +449,11 @@ def _draw(drawer, polymer: Polymer, highlight: Sequence[int]) -> None:
     options.clearBackground = True
     from rdkit.Chem.Draw import rdMolDraw2D
 
-    rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol, highlightAtoms=list(highlight))
+    atoms = set(highlight)
+    bonds = [
+        b.GetIdx() for b in mol.GetBonds() if {b.GetBeginAtomIdx(), b.GetEndAtomIdx()} <= atoms
+    ]
+    rdMolDraw2D.PrepareAndDrawMolecule(
+        drawer, mol, highlightAtoms=sorted(atoms), highlightBonds=bonds
+    )
     drawer.FinishDrawing()

@@ -172,3 +172,19 @@ def test_bad_argument_types_and_fractions(value, fractions, expected):
 def test_bad_basis():
     with pytest.raises(PolymerError, match="basis"):
         parse_polymer("*CC*", basis="volume")
+
+
+def test_highlight_lights_the_bonds_between_highlighted_atoms():
+    import re
+
+    pet = parse_polymer("*OCCOC(=O)c1ccc(C(*)=O)cc1")  # atoms 4, 5, 6: O-C(=O) of the ester
+    svg = depict_svg(pet, highlight=[4, 5, 6])
+    lit = set(re.findall(r"<path class='bond-(\d+) [^>]*#FF7F7F", svg))
+    mol = pet.units[0].mol
+    expected = {
+        str(b.GetIdx())
+        for b in mol.GetBonds()
+        if {b.GetBeginAtomIdx(), b.GetEndAtomIdx()} <= {4, 5, 6}
+    }
+    assert lit == expected and len(expected) == 2
+    assert "#FF7F7F" not in depict_svg(pet)

@@ -173,3 +173,20 @@ def describe_uncovered(unit: RepeatUnit, frag: Fragmentation) -> str:
         f"The group library does not cover atom(s) {names} of {unit.smiles}; "
         "no property estimate is made for a partly covered repeat unit."
     )
+
+
+def group_atoms(polymer: Polymer) -> dict[str, tuple[int, ...]]:
+    """Atoms each group covers, as atom indices of the depiction (`depict_svg`).
+
+    The depiction draws ``polymer.smiles``, whose units follow one another, so each
+    unit's atoms are offset by the atoms of the units before it. Lets a view highlight
+    a group on the drawing without knowing how units are matched.
+    """
+    atoms: dict[str, list[int]] = {}
+    offset = 0
+    for unit in polymer.units:
+        for index, name in enumerate(fragment_unit(unit).atom_groups):
+            if name is not None:
+                atoms.setdefault(name, []).append(offset + index)
+        offset += unit.mol.GetNumAtoms()
+    return {name: tuple(indices) for name, indices in atoms.items()}

@@ -53,3 +53,32 @@ def test_uncovered_atoms_are_named():
     assert not frag.complete
     with pytest.raises(CoverageError, match=r"atom\(s\) .*S"):
         fragment(parse_polymer("*CC(=S)C*"))
+
+
+def test_group_atoms_index_the_depiction_unit_after_unit():
+    from rdkit import Chem
+
+    from engine.gc.groups import group_atoms
+
+    polymer = parse_polymer("*CC(*)Cl.*CC*")
+    drawn = Chem.MolFromSmiles(polymer.smiles)  # what depict_svg draws
+    atoms = group_atoms(polymer)
+    symbols = {
+        name: {drawn.GetAtomWithIdx(i).GetSymbol() for i in idx} for name, idx in atoms.items()
+    }
+    assert symbols == {"CH2": {"C"}, "CH": {"C"}, "Cl": {"Cl"}}
+    # Every heavy atom of both units is in exactly one group; no * is.
+    covered = sorted(i for idx in atoms.values() for i in idx)
+    heavy = [a.GetIdx() for a in drawn.GetAtoms() if a.GetAtomicNum() > 0]
+    assert covered == heavy
+    assert len(atoms["CH2"]) == 3  # one in PVC, two in polyethylene (second unit)
+
+
+def test_group_atoms_of_an_ester_spanning_the_join():
+    from engine.gc.groups import group_atoms
+
+    pet = parse_polymer("*OCCOC(=O)c1ccc(C(*)=O)cc1")
+    ester = group_atoms(pet)["ester"]
+    mol = pet.units[0].mol
+    symbols = sorted(mol.GetAtomWithIdx(i).GetSymbol() for i in ester)
+    assert symbols == ["C", "C", "O", "O", "O", "O"]

@@ -1,0 +1,198 @@
+"""The cone view: live simulation, prediction band, shipped experiments, exports."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("PySide6")
+
+from engine.polymer import parse_polymer
+from trinity_gui.views.cone_view import ConeView
+
+PMMA = "*CC(*)(C)C(=O)OC"
+WAIT_MS = 60_000  # the first simulation may compile the solver
+
+
+class FakePredictor:
+    """The predictor contract: a batch answer with means and standard deviations."""
+
+    def __init__(self, fail: str = "") -> None:
+        self.fail = fail
+        self.calls = []
+
+    def predict(self, smiles, heat_flux_kw_m2, thickness_mm):
+        self.calls.append((tuple(smiles), heat_flux_kw_m2, thickness_mm))
+        if self.fail:
+            raise RuntimeError(self.fail)
+        t = np.arange(0.0, 600.0, 5.0)
+        hrr = 800.0 * np.exp(-(((t - 200.0) / 70.0) ** 2))[None, :]
+
+        def one(v):
+            return np.array([v])
+
+        return SimpleNamespace(
+            time_s=t,
+            hrr_kw_m2=hrr,
+            hrr_kw_m2_std=0.1 * hrr + 15.0,
+            tig_s=one(35.0),
+            tig_s_std=one(4.0),
+            phrr_kw_m2=one(800.0),
+            phrr_kw_m2_std=one(60.0),
+            thr_mj_m2=one(110.0),
+            thr_mj_m2_std=one(9.0),
+        )
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = ConeView()
+    widget.resize(1100, 700)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _settled(view, qtbot, **condition):
+    """Wait until the shown comparison is for the current settings and nothing is queued."""
+
+    def done():
+        c = view.comparison
+        return (
+            c is not None
+            and not view._busy
+            and c.scenario is not None
+            and all(getattr(c.scenario, k) == v for k, v in condition.items())
+        )
+
+    qtbot.waitUntil(done, timeout=WAIT_MS)
+    return view.comparison
+
+
+def test_defaults_are_the_documented_ones(view):
+    assert view.flux.value() == 50.0
+    assert view.thickness.value() == 6.0  # the shipped data's most common thickness
+    assert view.backing.currentText() == "insulated"
+    assert view.flame_flux.value() == 20.0  # ConeScenario's default
+
+
+def test_polymer_is_simulated_and_flux_change_reruns(view, qtbot):
+    view.set_polymer(parse_polymer(PMMA, name="PMMA"))
+    first = _settled(view, qtbot, heat_flux_kw_m2=50.0)
+    x, y = view.simulated_curve.getData()
+    assert len(x) > 10 and np.nanmax(y) > 100
+    assert view.metrics.item(1, 0).text() not in ("", "—")  # simulated pHRR
+    assert "PMMA" in view.plot.plotItem.titleLabel.text
+
+    view.flux_slider.setValue(75)  # the slider drives the spin box
+    second = _settled(view, qtbot, heat_flux_kw_m2=75.0)
+    assert view.flux.value() == 75.0
+    assert second.simulated.metrics.tig_s < first.simulated.metrics.tig_s
+    assert not np.array_equal(view.simulated_curve.getData()[1], y)
+
+
+def test_rapid_changes_end_on_the_last_setting(view, qtbot):
+    view.set_polymer(parse_polymer(PMMA))
+    for flux in (30, 31, 32, 33, 60):
+        view.flux.setValue(flux)
+    view.thickness.setValue(3.0)
+    shown = _settled(view, qtbot, heat_flux_kw_m2=60.0, thickness_mm=3.0)
+    assert shown.simulated.scenario.thickness_mm == 3.0
+
+
+def test_predictor_draws_mean_and_band(view, qtbot):
+    predictor = FakePredictor()
+    view.set_predictor(predictor)
+    view.set_polymer(parse_polymer(PMMA))
+    _settled(view, qtbot)
+    qtbot.waitUntil(lambda: view.comparison.predicted is not None, timeout=WAIT_MS)
+    assert predictor.calls[-1] == ((PMMA,), 50.0, 6.0)
+    _, mean = view.predicted_curve.getData()
+    _, upper = view.band_upper.getData()
+    _, lower = view.band_lower.getData()
+    assert np.all(upper > mean) and np.all(lower < mean)
+    assert view.metrics.item(1, 1).text() == "800 ± 60"
+    legend = [label.text for _, label in view.legend.items]
+    assert any(text.startswith("Predicted ± 1σ") for text in legend)
+
+
+def test_predictor_failure_is_shown_not_raised(view, qtbot):
+    view.set_predictor(FakePredictor(fail="The model file is damaged."))
+    view.set_polymer(parse_polymer(PMMA))
+    _settled(view, qtbot)
+    assert "The model file is damaged." in view.status.text()
+    assert view.comparison.simulated is not None  # the simulation still shows
+    assert len(view.predicted_curve.getData()[0] or []) == 0
+
+
+def test_shipped_pmma_experiments_are_drawn_at_their_condition(view, qtbot):
+    view.set_polymer(parse_polymer(PMMA, name="PMMA"))
+    shown = _settled(view, qtbot, heat_flux_kw_m2=50.0, thickness_mm=6.0)
+    assert len(view.measured_curves) >= 3  # MaCFP PMMA, 50 kW/m², ~6 mm
+    assert set(shown.experiments["smiles"]) == {PMMA}
+    assert (shown.experiments["heat_flux_kw_m2"] == 50.0).all()
+    assert view.metrics.item(0, 2).text() != ""
+    assert "experiment" in view.status.text()
+
+    view.flux.setValue(40)  # no PMMA test at 40 kW/m²
+    _settled(view, qtbot, heat_flux_kw_m2=40.0)
+    assert view.measured_curves == []
+    assert "No experiment" in view.status.text()
+
+
+def test_imported_experiments_replace_the_shipped_ones(view, qtbot):
+    view.set_experiments(
+        pd.DataFrame(
+            columns=[
+                "polymer",
+                "smiles",
+                "heat_flux_kw_m2",
+                "thickness_mm",
+                "tig_s",
+                "phrr_kw_m2",
+                "thr_mj_m2",
+                "curve_file",
+                "line",
+            ]
+        )
+    )
+    view.set_polymer(parse_polymer(PMMA))
+    _settled(view, qtbot)
+    assert view.measured_curves == []
+
+
+def test_exports_write_png_svg_and_csv(view, qtbot, tmp_path):
+    view.set_predictor(FakePredictor())
+    view.set_polymer(parse_polymer(PMMA, name="PMMA"))
+    _settled(view, qtbot)
+    qtbot.waitUntil(lambda: view.comparison.predicted is not None, timeout=WAIT_MS)
+
+    view.export_png(tmp_path / "cone.png")
+    view.export_svg(tmp_path / "cone.svg")
+    view.export_csv(tmp_path / "cone.csv")
+
+    assert (tmp_path / "cone.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = (tmp_path / "cone.svg").read_text()
+    assert "<svg" in svg and "Heat release rate" in svg
+    table = pd.read_csv(tmp_path / "cone.csv")
+    assert {
+        "simulated_time_s",
+        "simulated_hrr_kw_m2",
+        "predicted_hrr_kw_m2",
+        "predicted_hrr_kw_m2_std",
+    } <= set(table.columns)
+    measured = [c for c in table.columns if c.startswith("measured_") and c.endswith("_hrr_kw_m2")]
+    assert len(measured) == len(view.measured_curves) > 0
+    sim = view.comparison.simulated
+    assert table["simulated_hrr_kw_m2"].dropna().to_numpy() == pytest.approx(sim.hrr_kw_m2)
+
+
+def test_clearing_the_polymer_empties_the_plot(view, qtbot):
+    view.set_polymer(parse_polymer(PMMA))
+    _settled(view, qtbot)
+    view.set_polymer(None)
+    assert view.comparison is None
+    assert len(view.simulated_curve.getData()[0] or []) == 0
+    assert view.measured_curves == []
+    with pytest.raises(ValueError, match="nothing to export"):
+        view.export_csv("unused.csv")

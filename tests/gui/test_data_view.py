@@ -1,0 +1,165 @@
+"""The data view: import reports, the shipped table's filters, curves, persistence."""
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from trinity_gui.views.data_view import DataView
+
+TABLE = """Material,SMILES,Heat flux (kW/m2),Thickness (mm),TTI (s),PHRR (kW/m2),THR (MJ/m2)
+My PS,*CC(*)c1ccccc1,50,3,45,1100,80
+My PS,*CC(*)c1ccccc1,35,3,90,900,78
+Bad ring,*C1CC*,50,3,40,800,70
+PS hot,*CC(*)c1ccccc1,500,3,10,1500,80
+PS typo,*CC(*)c1ccccc1,50,3,abc,1000,80
+"""
+CURVE = "Time (s),HRR (kW),Mass (g)\n" + "\n".join(
+    f"{t},{q},{30 - t / 10}" for t, q in [(0, 0), (10, 0.5), (20, 5), (30, 9), (40, 8), (50, 4)]
+)
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "in").mkdir()
+    table = tmp_path / "in" / "my_tests.csv"
+    table.write_text(TABLE)
+    curve = tmp_path / "in" / "run1.csv"
+    curve.write_text(CURVE)
+    return table, curve
+
+
+@pytest.fixture
+def view(qtbot, tmp_path):
+    widget = DataView(tmp_path / "saved")
+    widget.resize(1200, 700)
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _report_lines(view, name):
+    for i in range(view.report.topLevelItemCount()):
+        top = view.report.topLevelItem(i)
+        if top.text(0) == name:
+            return {top.child(j).text(0): top.child(j).text(1) for j in range(top.childCount())}
+    raise AssertionError(f"{name} is not in the report")
+
+
+def test_table_import_reports_each_rejected_line_with_its_reason(view, files, qtbot):
+    table, _ = files
+    with qtbot.waitSignal(view.experimentsChanged) as emitted:
+        (outcome,) = view.import_files([table])
+    assert len(outcome.report.accepted) == 2
+    assert [r.line for r in outcome.report.rejected] == [4, 5, 6]
+    lines = _report_lines(view, "my_tests.csv")
+    assert lines["2"].startswith("accepted: My PS, 50 kW/m², 3 mm")
+    assert "ring" in lines["4"] and lines["4"].startswith("rejected")
+    assert "outside" in lines["5"]
+    assert "'abc', not a number" in lines["6"]
+    combined = emitted.args[0]
+    assert (combined["dataset"] == "my_tests.csv").sum() == 2
+    assert len(combined) == len(view.experiments())
+    assert view.model.rowCount() == len(combined)
+
+
+def test_unusable_file_gets_a_sentence_not_an_exception(view, tmp_path):
+    junk = tmp_path / "notes.csv"
+    junk.write_text("colour,size\nred,3\n")
+    (outcome,) = view.import_files([junk])
+    assert outcome.report is None and outcome.curve is None
+    assert "no 'smiles' column" in outcome.error
+    assert view.report.topLevelItem(0).text(0) == "notes.csv"
+
+
+def test_shipped_table_filters_by_text_and_flux(view):
+    total = view.model.rowCount()
+    assert total == len(view.experiments()) > 100
+    view.text_filter.setText("pmma")
+    pmma = view.proxy.rowCount()
+    assert 0 < pmma < total
+    view.flux_filter.setCurrentIndex(view.flux_filter.findData(50.0))
+    at_50 = view.proxy.rowCount()
+    assert 0 < at_50 < pmma
+    flux = view.model.frame.columns.get_loc("heat_flux_kw_m2")
+    polymer = view.model.frame.columns.get_loc("polymer")
+    for row in range(at_50):
+        assert view.proxy.index(row, flux).data() == "50"
+        assert view.proxy.index(row, polymer).data() == "PMMA"
+    assert view.count.text() == f"{at_50} of {total} tests"
+
+
+def test_sorting_by_a_number_column_is_numeric(view):
+    column = view.model.frame.columns.get_loc("thickness_mm")
+    view.table.sortByColumn(column, Qt.SortOrder.DescendingOrder)
+    values = [float(view.proxy.index(r, column).data()) for r in range(view.proxy.rowCount())]
+    values = [v for v in values if v == v]
+    assert values == sorted(values, reverse=True)
+
+
+def test_dropped_curve_is_attached_to_a_polymer_and_becomes_a_test(view, files, qtbot):
+    _, curve = files
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(curve))])
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    view.dropEvent(drop)
+    assert [c.source for c in view.pending_curves()] == [str(curve)]
+    assert view.curve_box.isVisibleTo(view)
+    assert "run1.csv" in view.curve_label.text()
+
+    view.curve_smiles.setText("*C1CC*")  # a bad structure is refused with the reason
+    qtbot.mouseClick(view.add_curve_button, Qt.MouseButton.LeftButton)
+    assert "ring" in view.curve_message.text()
+    assert view.pending_curves()
+
+    view.curve_polymer.setCurrentText("My PS")
+    view.curve_smiles.setText("*CC(*)c1ccccc1")
+    view.curve_flux.setValue(35.0)
+    view.curve_thickness.setValue(3.0)
+    with qtbot.waitSignal(view.experimentsChanged) as emitted:
+        qtbot.mouseClick(view.add_curve_button, Qt.MouseButton.LeftButton)
+    assert view.pending_curves() == []
+    assert not view.curve_box.isVisibleTo(view)
+    row = emitted.args[0].query("dataset == 'run1.csv'").iloc[0]
+    assert (row["polymer"], row["heat_flux_kw_m2"], row["thickness_mm"]) == ("My PS", 35.0, 3.0)
+    assert row["phrr_kw_m2"] == pytest.approx(900.0)  # 9 kW over 0.01 m², from the curve
+
+
+def test_imports_survive_a_restart_and_can_be_forgotten(qtbot, tmp_path, files):
+    table, curve = files
+    first = DataView(tmp_path / "saved")
+    qtbot.addWidget(first)
+    first.import_files([table, curve])
+    first.curve_smiles.setText("*CC(*)c1ccccc1")
+    first.curve_polymer.setCurrentText("My PS")
+    qtbot.mouseClick(first.add_curve_button, Qt.MouseButton.LeftButton)
+    table.unlink()
+    curve.unlink()  # the saved copy no longer needs the original
+
+    second = DataView(tmp_path / "saved")
+    qtbot.addWidget(second)
+    restored = second.experiments()
+    assert (restored["dataset"] == "my_tests.csv").sum() == 2
+    (curve_row,) = restored.query("dataset == 'run1.csv'").to_dict(orient="records")
+    assert curve_row["curve_file"].startswith(str(tmp_path / "saved"))
+    assert "Restored" in _report_text(second)
+
+    with qtbot.waitSignal(second.experimentsChanged):
+        second.forget("my_tests")
+    assert (second.experiments()["dataset"] == "my_tests.csv").sum() == 0
+    third = DataView(tmp_path / "saved")
+    qtbot.addWidget(third)
+    assert set(third.experiments()["dataset"]) == {"shipped", "run1.csv"}
+
+
+def _report_text(view):
+    return " ".join(
+        view.report.topLevelItem(i).text(1) for i in range(view.report.topLevelItemCount())
+    )

@@ -1,0 +1,90 @@
+"""Properties view: GC table with units and methods, groups, highlight (pytest-qt)."""
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from engine.gc.properties import DISPLAY_UNITS, estimate_properties
+from engine.polymer import parse_polymer
+from trinity_gui.views.properties_view import PropertiesView
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = PropertiesView()
+    qtbot.addWidget(widget)
+    return widget
+
+
+def cells(table, column: int) -> list[str]:
+    return [table.item(row, column).text() for row in range(table.rowCount())]
+
+
+def test_table_shows_every_estimate_with_unit_and_method(view, qtbot):
+    pet = parse_polymer("*OCCOC(=O)c1ccc(C(*)=O)cc1")
+    with qtbot.waitSignal(view.propertiesChanged) as emitted:
+        view.set_polymer(pet)
+    expected = estimate_properties(pet)
+    assert emitted.args[0] == expected and view.properties() == expected
+    assert view.table.rowCount() == len(DISPLAY_UNITS)
+    names = cells(view.table, 0)
+    density = names.index("Density")
+    assert view.table.item(density, 1).text() == f"{expected.density_kg_m3:.4g}"
+    assert view.table.item(density, 2).text() == "kg/m³"
+    assert "van der Waals" in view.table.item(density, 3).text()
+    peak = names.index("Decomposition peak")
+    assert float(view.table.item(peak, 1).text()) == pytest.approx(
+        expected.decomposition_peak_k - 273.15, abs=0.1
+    )
+
+
+def test_groups_are_listed_with_counts_and_descriptions(view):
+    view.set_polymer(parse_polymer("*OCCOC(=O)c1ccc(C(*)=O)cc1"))
+    groups = dict(zip(cells(view.groups, 0), cells(view.groups, 1), strict=True))
+    assert groups == {"aromatic_CH": "4", "ester": "2", "CH2": "2", "aromatic_C": "2"}
+    ester = cells(view.groups, 0).index("ester")
+    assert "-CO-O-" in view.groups.item(ester, 2).text()
+
+
+def test_copolymer_counts_are_per_average_unit(view):
+    view.set_polymer(parse_polymer("*CC*.*CC(*)Cl", [0.25, 0.75]))
+    groups = dict(zip(cells(view.groups, 0), cells(view.groups, 1), strict=True))
+    assert groups == {"CH2": "1.25", "CH": "0.75", "Cl": "0.75"}
+
+
+def test_selecting_groups_emits_their_atoms(view, qtbot):
+    pvc = parse_polymer("*CC(*)Cl")
+    view.set_polymer(pvc)
+    mol = pvc.units[0].mol
+    rows = cells(view.groups, 0)
+    with qtbot.waitSignal(view.groupHighlighted) as emitted:
+        view.groups.selectRow(rows.index("Cl"))
+    (atoms,) = emitted.args
+    assert [mol.GetAtomWithIdx(i).GetSymbol() for i in atoms] == ["Cl"]
+    # Adding a second group to the selection lights the union.
+    with qtbot.waitSignal(view.groupHighlighted) as emitted:
+        view.groups.selectionModel().select(
+            view.groups.model().index(rows.index("CH"), 0),
+            view.groups.selectionModel().SelectionFlag.Select
+            | view.groups.selectionModel().SelectionFlag.Rows,
+        )
+    assert sorted(mol.GetAtomWithIdx(i).GetSymbol() for i in emitted.args[0]) == ["C", "Cl"]
+    with qtbot.waitSignal(view.groupHighlighted) as emitted:
+        view.groups.clearSelection()
+    assert emitted.args == [()]
+
+
+def test_an_uncovered_polymer_shows_why_and_no_numbers(view, qtbot):
+    view.set_polymer(parse_polymer("*CC*"))
+    with qtbot.waitSignal(view.propertiesChanged) as emitted:
+        view.set_polymer(parse_polymer("*CC(=S)C*"))
+    assert emitted.args == [None]
+    assert view.table.rowCount() == 0 and view.groups.rowCount() == 0
+    assert "does not cover" in view.status.text() and not view.status.isHidden()
+
+
+def test_no_polymer_empties_the_view(view):
+    view.set_polymer(parse_polymer("*CC*"))
+    view.set_polymer(None)
+    assert view.properties() is None and view.table.rowCount() == 0
+    assert "No valid repeat unit" in view.status.text()

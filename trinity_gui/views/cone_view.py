@@ -1,0 +1,571 @@
+"""The cone view: HRR(t) simulated, predicted and measured for the current polymer.
+
+Every number comes from `engine.cone.comparison.compare`, run on a worker thread: the
+first simulation compiles the solver (seconds), and a slider drag must never freeze the
+window. Requests coalesce: while one runs, changes only mark the view stale, and the
+latest setting runs when the worker is free.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+import pyqtgraph.exporters
+from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.cone.comparison import (
+    ComparedMetrics,
+    Comparison,
+    Spread,
+    compare,
+    comparison_table,
+    simulated_metrics,
+)
+from engine.cone.gc_material import cone_material
+from engine.cone.material import ConeMaterial
+from engine.cone.scenario import BACKINGS, ConeScenario
+from engine.experiments import shipped_experiments, typical_thickness_mm
+from engine.gc.groups import CoverageError
+from engine.gc.properties import estimate_properties
+from engine.polymer import Polymer
+
+DEFAULT_FLUX_KW_M2 = 50.0
+DEFAULT_FLAME_FLUX_KW_M2 = next(
+    f.default for f in fields(ConeScenario) if f.name == "flame_flux_kw_m2"
+)
+MAX_FLUX_KW_M2 = 100
+SIMULATED = QColor("#1f4e9c")
+PREDICTED = QColor("#d95f02")
+MEASURED = QColor(90, 90, 90, 170)
+METRIC_ROWS = (
+    ("tig_s", "t_ig (s)"),
+    ("phrr_kw_m2", "pHRR (kW/m²)"),
+    ("t_phrr_s", "Time of pHRR (s)"),
+    ("thr_mj_m2", "THR (MJ/m²)"),
+)
+
+
+class _Signals(QObject):
+    done = Signal(object)
+
+
+class _CompareTask(QRunnable):
+    """One `compare` call on the pool; emits (polymer, answer or unexpected error)."""
+
+    def __init__(self, signals: _Signals, settings: dict) -> None:
+        super().__init__()
+        self.signals, self.settings = signals, settings
+
+    def run(self) -> None:
+        try:
+            outcome = compare(**self.settings)
+        except Exception as exc:  # keep the window alive; the status line shows it
+            outcome = exc
+        self.signals.done.emit((self.settings["polymer"], outcome))
+
+
+class ConeView(QWidget):
+    """Controls for one cone test, the HRR plot, a metrics table and exports."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.polymer: Polymer | None = None
+        self.material: ConeMaterial | None = None
+        self.predictor = None
+        self.comparison: Comparison | None = None
+        self._experiments = shipped_experiments()
+        self._busy = self._pending = False
+        self._solver_warm = False
+
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = _Signals(self)
+        self._signals.done.connect(self._finished)
+        self._timer = QTimer(self, singleShot=True, interval=0)
+        self._timer.timeout.connect(self._launch)
+
+        self._build_controls(typical_thickness_mm(self._experiments))
+        self._build_plot()
+        self.metrics = QTableWidget(len(METRIC_ROWS), 3)
+        self.metrics.setHorizontalHeaderLabels(["Simulated", "Predicted", "Experiment"])
+        self.metrics.setVerticalHeaderLabels([label for _, label in METRIC_ROWS])
+        self.metrics.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.metrics.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.metrics.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows_height = sum(self.metrics.rowHeight(i) for i in range(len(METRIC_ROWS)))
+        self.metrics.setFixedHeight(rows_height + self.metrics.horizontalHeader().height() + 6)
+        self.status = QLabel("Choose a polymer to simulate its cone test.")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        right = QVBoxLayout()
+        right.addWidget(self.plot, stretch=1)
+        right.addWidget(self.metrics)
+        body = QHBoxLayout()
+        body.addWidget(self.controls)
+        body.addLayout(right, stretch=1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, stretch=1)
+        layout.addWidget(self.status)
+
+    # -- public API ---------------------------------------------------------------
+
+    def set_polymer(self, polymer: Polymer | None) -> None:
+        """Show ``polymer`` (None clears the view); its GC material is the solver's input."""
+        self.polymer, self.material = polymer, None
+        if polymer is not None:
+            try:
+                self.material = cone_material(estimate_properties(polymer))
+            except CoverageError as exc:
+                self.polymer = None
+                self._clear(str(exc), error=True)
+                return
+        if polymer is None:
+            self._clear("Choose a polymer to simulate its cone test.")
+            return
+        self._request()
+
+    def set_predictor(self, predictor) -> None:
+        """A trained predictor (``predict([smiles], flux, thickness)``), or None for none."""
+        self.predictor = predictor
+        self._request()
+
+    def set_experiments(self, frame: pd.DataFrame) -> None:
+        """Experimental tests (canonical columns), shipped and imported, to compare with."""
+        self._experiments = frame
+        self._request()
+
+    def export_png(self, path: str | Path) -> None:
+        """The plot at twice its on-screen resolution."""
+        source = self.plot.plotItem.sceneBoundingRect()
+        image = QImage((2 * source.size()).toSize(), QImage.Format.Format_ARGB32)
+        image.setDevicePixelRatio(2.0)
+        if not self._render(image, source) or not image.save(str(path), "PNG"):
+            raise OSError(f"Could not write {path}.")
+
+    def export_svg(self, path: str | Path) -> None:
+        """The plot as vector graphics, for papers and reports."""
+        source = self.plot.plotItem.sceneBoundingRect()
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(source.size().toSize())
+        generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+        generator.setTitle(self.plot.plotItem.titleLabel.text)
+        generator.setResolution(self.plot.logicalDpiX())  # fonts in points keep their size
+        if not self._render(generator, source):
+            raise OSError(f"Could not write {path}.")
+
+    def _render(self, device, source: QRectF) -> bool:
+        """Paint the plot onto ``device`` on white.
+
+        Qt renders the scene itself: pyqtgraph 0.14's SVGExporter cannot parse the closed
+        paths ('Z') that Qt 6.12 writes. pyqtgraph's export mode still switches items such
+        as symbols from cached pixmaps to vector drawing.
+        """
+        target = QRectF(0, 0, source.width(), source.height())
+        modes = pg.exporters.SVGExporter(self.plot.plotItem)
+        modes.setExportMode(True, {"antialias": True, "background": QColor("white")})
+        painter = QPainter()
+        try:
+            if not painter.begin(device):
+                return False
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.fillRect(target, Qt.GlobalColor.white)
+            self.plot.scene().render(painter, target, source)
+            return painter.end()
+        finally:
+            modes.setExportMode(False)
+
+    def export_csv(self, path: str | Path) -> None:
+        """Every curve shown, each with its own time column (see `comparison_table`)."""
+        if self.comparison is None:
+            raise ValueError("There is nothing to export yet; choose a polymer first.")
+        comparison_table(self.comparison).to_csv(path, index=False)
+
+    def closeEvent(self, event) -> None:
+        self._pool.waitForDone()
+        super().closeEvent(event)
+
+    # -- building -----------------------------------------------------------------
+
+    def _build_controls(self, thickness_mm: float) -> None:
+        self.flux = _spin(0, MAX_FLUX_KW_M2, DEFAULT_FLUX_KW_M2, 1.0, " kW/m²", decimals=0)
+        self.flux_slider = QSlider(Qt.Orientation.Horizontal)
+        self.flux_slider.setRange(0, MAX_FLUX_KW_M2)
+        self.flux_slider.setValue(round(DEFAULT_FLUX_KW_M2))
+        self.flux_slider.valueChanged.connect(self.flux.setValue)
+        self.flux.valueChanged.connect(self._flux_typed)
+        self.thickness = _spin(0.1, 100.0, thickness_mm, 0.5, " mm", decimals=2)
+        self.backing = QComboBox()
+        self.backing.addItems(BACKINGS)
+        self.flame_flux = _spin(0, 100, DEFAULT_FLAME_FLUX_KW_M2, 1.0, " kW/m²", decimals=1)
+        self.flame_flux.setToolTip("Heat flux from the flame to the surface after ignition.")
+        for spin in (self.thickness, self.flame_flux):
+            spin.valueChanged.connect(self._request)
+        self.backing.currentIndexChanged.connect(self._request)
+
+        form = QFormLayout()
+        form.addRow("Heat flux", self.flux)
+        form.addRow("", self.flux_slider)
+        form.addRow("Thickness", self.thickness)
+        form.addRow("Backing", self.backing)
+        form.addRow("Flame flux", self.flame_flux)
+        test = QGroupBox("Cone test")
+        test.setLayout(form)
+
+        self.export_buttons = {}
+        exports = QVBoxLayout()
+        for kind, caption in (
+            ("png", "Plot as PNG…"),
+            ("svg", "Plot as SVG…"),
+            ("csv", "Curves as CSV…"),
+        ):
+            button = QPushButton(caption)
+            button.clicked.connect(lambda _=False, k=kind: self._export_dialog(k))
+            exports.addWidget(button)
+            self.export_buttons[kind] = button
+        export = QGroupBox("Export")
+        export.setLayout(exports)
+
+        column = QVBoxLayout()
+        column.addWidget(test)
+        column.addWidget(export)
+        column.addStretch(1)
+        self.controls = QWidget()
+        self.controls.setLayout(column)
+        self.controls.setFixedWidth(270)
+        column.setContentsMargins(0, 0, 0, 0)
+
+    def _build_plot(self) -> None:
+        self.plot = pg.PlotWidget(background="w")
+        item = self.plot.plotItem
+        font = QFont()
+        font.setPointSize(10)
+        for side, label in (("bottom", "Time (s)"), ("left", "Heat release rate (kW/m²)")):
+            axis = item.getAxis(side)
+            axis.setPen("k")
+            axis.setTextPen("k")
+            axis.setTickFont(font)
+            axis.setLabel(label, **{"font-size": "11pt", "color": "#000"})
+        item.showGrid(x=True, y=True, alpha=0.15)
+        self.legend = item.addLegend(
+            offset=(-10, 10),
+            labelTextSize="10pt",
+            labelTextColor="k",
+            brush=pg.mkBrush(255, 255, 255, 220),
+            pen=pg.mkPen("#bbb"),
+        )
+        self.simulated_curve = pg.PlotDataItem(pen=pg.mkPen(SIMULATED, width=2.2))
+        self.predicted_curve = pg.PlotDataItem(pen=pg.mkPen(PREDICTED, width=2.2))
+        self.band_upper = pg.PlotCurveItem(pen=pg.mkPen(None))
+        self.band_lower = pg.PlotCurveItem(pen=pg.mkPen(None))
+        band_colour = QColor(PREDICTED)
+        band_colour.setAlpha(55)
+        self.band = pg.FillBetweenItem(self.band_upper, self.band_lower, brush=band_colour)
+        self.simulated_markers = _marker_item(SIMULATED)
+        self.predicted_markers = _marker_item(PREDICTED)
+        # Legend keys only, never plotted: one neutral symbol per kind of marker.
+        self._ignition_key = _marker_item(QColor("white"), symbol="t")
+        self._peak_key = _marker_item(QColor("white"), symbol="o")
+        self.measured_curves: list[pg.PlotDataItem] = []
+        for thing in (
+            self.band_upper,
+            self.band_lower,
+            self.band,
+            self.simulated_curve,
+            self.predicted_curve,
+            self.simulated_markers,
+            self.predicted_markers,
+        ):
+            item.addItem(thing)
+        self.band.setZValue(-5)
+
+    # -- running ------------------------------------------------------------------
+
+    def _flux_typed(self, value: float) -> None:
+        self.flux_slider.blockSignals(True)
+        self.flux_slider.setValue(round(value))
+        self.flux_slider.blockSignals(False)
+        self._request()
+
+    def _request(self) -> None:
+        if self.polymer is not None:
+            self._timer.start()
+
+    def _launch(self) -> None:
+        if self.polymer is None:
+            return
+        if self._busy:
+            self._pending = True
+            return
+        self._busy, self._pending = True, False
+        self.status.setStyleSheet("")
+        self.status.setText(
+            "Simulating…"
+            if self._solver_warm
+            else "Compiling the solver (first run, a few seconds)…"
+        )
+        settings = {
+            "polymer": self.polymer,
+            "material": self.material,
+            "heat_flux_kw_m2": self.flux.value(),
+            "thickness_mm": self.thickness.value(),
+            "flame_flux_kw_m2": self.flame_flux.value(),
+            "backing": self.backing.currentText(),
+            "predictor": self.predictor,
+            "experiments": self._experiments,
+        }
+        self._pool.start(_CompareTask(self._signals, settings))
+
+    def _finished(self, answer: tuple[Polymer, Comparison | Exception]) -> None:
+        polymer, outcome = answer
+        self._busy = False
+        self._solver_warm = True
+        # A stale answer for this polymer still shows (live feel while dragging);
+        # one for a polymer no longer chosen does not.
+        if polymer is self.polymer:
+            if isinstance(outcome, Exception):
+                self._clear(f"The comparison failed: {outcome}", error=True)
+            else:
+                self._show(outcome)
+        if self._pending:
+            self._launch()
+
+    # -- showing ------------------------------------------------------------------
+
+    def _clear(self, message: str, *, error: bool = False) -> None:
+        self.comparison = None
+        for curve in (
+            self.simulated_curve,
+            self.predicted_curve,
+            self.band_upper,
+            self.band_lower,
+            self.simulated_markers,
+            self.predicted_markers,
+        ):
+            curve.setData([], [])
+        self._show_measured(())
+        self.legend.clear()
+        self.plot.plotItem.setTitle(None)
+        self.metrics.clearContents()
+        self.status.setStyleSheet("color: #b00020;" if error else "")
+        self.status.setText(message)
+
+    def _show(self, comparison: Comparison) -> None:
+        self.comparison = comparison
+        self.legend.clear()
+        marked = set()
+        sim = comparison.simulated
+        sim_metrics = simulated_metrics(sim) if sim is not None else None
+        if sim is not None:
+            self.simulated_curve.setData(sim.time_s, sim.hrr_kw_m2)
+            self.legend.addItem(
+                self.simulated_curve, f"Simulated · THR {_fmt(sim.metrics.thr_mj_m2)} MJ/m²"
+            )
+            marked |= _mark(self.simulated_markers, sim.time_s, sim.hrr_kw_m2, sim_metrics)
+        else:
+            self.simulated_curve.setData([], [])
+            self.simulated_markers.setData([], [])
+        pred = comparison.predicted
+        if pred is not None:
+            self.predicted_curve.setData(pred.time_s, pred.hrr_kw_m2)
+            self.band_upper.setData(pred.time_s, pred.hrr_kw_m2 + pred.hrr_kw_m2_std)
+            self.band_lower.setData(pred.time_s, pred.hrr_kw_m2 - pred.hrr_kw_m2_std)
+            thr = pred.metrics.thr_mj_m2
+            self.legend.addItem(
+                self.predicted_curve,
+                f"Predicted ± 1σ · THR {_spread(thr)} MJ/m²",
+            )
+            marked |= _mark(self.predicted_markers, pred.time_s, pred.hrr_kw_m2, pred.metrics)
+        else:
+            for curve in (
+                self.predicted_curve,
+                self.band_upper,
+                self.band_lower,
+                self.predicted_markers,
+            ):
+                curve.setData([], [])
+        self._show_measured(comparison.measured)
+        if self.measured_curves:
+            self.legend.addItem(
+                self.measured_curves[0], f"Experiment ({len(self.measured_curves)} curves)"
+            )
+        if "t" in marked:
+            self.legend.addItem(self._ignition_key, "Ignition (t_ig)")
+        if "o" in marked:
+            self.legend.addItem(self._peak_key, "Peak HRR")
+        self._fill_metrics(
+            sim_metrics,
+            pred.metrics if pred else None,
+            comparison.measured_metrics,
+            len(comparison.experiments),
+        )
+        self.plot.plotItem.setTitle(self._title(), size="12pt", color="#000")
+        self._fit_time_axis(comparison)
+        self._report(comparison)
+
+    def _fit_time_axis(self, comparison: Comparison) -> None:
+        """Autoscale, but end the time axis where the last curve has died down: a
+        simulation that never burns out fills the full 30 min with zeros."""
+        item = self.plot.plotItem
+        item.enableAutoRange()
+        curves = [(c.time_s, c.hrr_kw_m2) for c in comparison.measured]
+        if comparison.simulated is not None:
+            curves.append((comparison.simulated.time_s, comparison.simulated.hrr_kw_m2))
+        if comparison.predicted is not None:
+            curves.append((comparison.predicted.time_s, comparison.predicted.hrr_kw_m2))
+        ends = [_burning_until(t, q) for t, q in curves if len(t)]
+        if ends and max(ends) > 0:
+            item.setXRange(0, 1.15 * max(ends), padding=0.02)
+
+    def _show_measured(self, curves) -> None:
+        for item in self.measured_curves:
+            self.plot.plotItem.removeItem(item)
+        self.measured_curves = []
+        for curve in curves:
+            item = pg.PlotDataItem(curve.time_s, curve.hrr_kw_m2, pen=pg.mkPen(MEASURED, width=1.3))
+            item.setZValue(-1)
+            item.setToolTip(Path(curve.source).name)
+            self.plot.plotItem.addItem(item)
+            self.measured_curves.append(item)
+
+    def _fill_metrics(self, simulated, predicted, measured, tests: int) -> None:
+        self.metrics.clearContents()
+        header = f"Experiment (mean ± sd, n = {tests})" if tests else "Experiment"
+        self.metrics.horizontalHeaderItem(2).setText(header)
+        for column, metrics in enumerate((simulated, predicted, measured)):
+            if metrics is None:
+                continue
+            for row, (name, _) in enumerate(METRIC_ROWS):
+                cell = QTableWidgetItem(_spread(getattr(metrics, name)))
+                cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.metrics.setItem(row, column, cell)
+
+    def _title(self) -> str:
+        name = self.polymer.name or self.polymer.smiles
+        return (
+            f"{name} · {self.flux.value():g} kW/m² · {self.thickness.value():g} mm · "
+            f"{self.backing.currentText()} backing"
+        )
+
+    def _report(self, comparison: Comparison) -> None:
+        problems = [m for m in (comparison.simulation_error, comparison.prediction_error) if m]
+        sim = comparison.simulated
+        parts = []
+        if sim is not None and sim.ok:
+            parts.append("Simulated." if sim.ignited else "Simulated: the sample does not ignite.")
+        if comparison.prediction_error:
+            parts.append(f"No prediction: {comparison.prediction_error}")
+        elif comparison.predicted is None:
+            parts.append("No trained model loaded, so no prediction.")
+        tests = len(comparison.experiments)
+        parts.append(
+            f"{tests} experiment(s) at this condition, {len(comparison.measured)} with a curve."
+            if tests
+            else "No experiment of this polymer at this flux and thickness."
+        )
+        if comparison.simulation_error:
+            parts.insert(0, f"Simulation failed: {comparison.simulation_error}")
+        self.status.setStyleSheet("color: #b00020;" if problems else "")
+        self.status.setText(" ".join(parts))
+
+    def _export_dialog(self, kind: str) -> None:
+        filters = {
+            "png": "PNG image (*.png)",
+            "svg": "SVG image (*.svg)",
+            "csv": "CSV table (*.csv)",
+        }
+        stem = (self.polymer.name or "cone") if self.polymer else "cone"
+        path, _ = QFileDialog.getSaveFileName(self, "Export", f"{stem}.{kind}", filters[kind])
+        if not path:
+            return
+        try:
+            getattr(self, f"export_{kind}")(path)
+        except (OSError, ValueError) as exc:
+            self.status.setStyleSheet("color: #b00020;")
+            self.status.setText(f"Export failed: {exc}")
+            return
+        self.status.setStyleSheet("")
+        self.status.setText(f"Saved {path}.")
+
+
+def _spin(
+    low: float, high: float, value: float, step: float, suffix: str, *, decimals: int
+) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(low, high)
+    spin.setDecimals(decimals)
+    spin.setSingleStep(step)
+    spin.setSuffix(suffix)
+    spin.setValue(value)
+    spin.setKeyboardTracking(False)  # typing "75" runs 75, not 7 then 75
+    return spin
+
+
+def _marker_item(colour: QColor, symbol: str = "o") -> pg.PlotDataItem:
+    """Symbols without a line (plain items: ScatterPlotItem's per-spot brushes export badly)."""
+    return pg.PlotDataItem(
+        pen=None, symbol=symbol, symbolSize=11, symbolBrush=colour, symbolPen=pg.mkPen("k")
+    )
+
+
+def _mark(item: pg.PlotDataItem, time_s, hrr_kw_m2, metrics: ComparedMetrics) -> set[str]:
+    """Ignition (▼, on the curve at t_ig) and peak (●), where the engine defines them;
+    returns the symbols shown."""
+    xs, ys, symbols = [], [], []
+    tig = metrics.tig_s.mean
+    if math.isfinite(tig):
+        xs.append(tig)
+        ys.append(float(np.interp(tig, time_s, hrr_kw_m2)))
+        symbols.append("t")
+    if math.isfinite(metrics.t_phrr_s.mean) and math.isfinite(metrics.phrr_kw_m2.mean):
+        xs.append(metrics.t_phrr_s.mean)
+        ys.append(metrics.phrr_kw_m2.mean)
+        symbols.append("o")
+    item.setData(xs, ys, symbol=symbols)
+    return set(symbols)
+
+
+def _burning_until(time_s: np.ndarray, hrr_kw_m2: np.ndarray) -> float:
+    """Last time the curve is above 2 % of its peak (where the plot may end)."""
+    above = np.flatnonzero(hrr_kw_m2 > 0.02 * np.max(hrr_kw_m2))
+    return float(time_s[above[-1]]) if above.size else 0.0
+
+
+def _fmt(value: float, like: float | None = None) -> str:
+    """Whole numbers from 100 up, one decimal below; ``like`` sets the decimals of a std."""
+    if not math.isfinite(value):
+        return "—"
+    scale = abs(value if like is None else like)
+    return f"{value:.0f}" if scale >= 100 else f"{value:.1f}"
+
+
+def _spread(spread: Spread) -> str:
+    if spread.n == 0 or not math.isfinite(spread.mean):
+        return "—"
+    if math.isfinite(spread.std):
+        return f"{_fmt(spread.mean)} ± {_fmt(spread.std, spread.mean)}"
+    return _fmt(spread.mean)

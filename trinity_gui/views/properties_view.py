@@ -1,0 +1,173 @@
+"""`PropertiesView`: the group-contribution estimates of a polymer and the groups found.
+
+Numbers, units and method notes come from `engine.gc.properties`; the atoms of each
+group from `engine.gc.groups.group_atoms`. Selecting groups emits their atoms, so the
+window can light them on whichever depiction it shows (`PolymerInput.set_highlight`).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.gc.groups import CoverageError, group_atoms, load_groups
+from engine.gc.properties import (
+    DISPLAY_UNITS,
+    PROPERTY_TITLES,
+    MaterialProperties,
+    estimate_properties,
+)
+from engine.polymer import Polymer
+
+NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+class PropertiesView(QWidget):
+    """GC property table (name, value, unit, method) and the groups with their counts.
+
+    Signals:
+      propertiesChanged(object)  the new `MaterialProperties`, or None
+      groupHighlighted(object)   atom indices (tuple) of the selected groups on the
+                                 depiction; empty when none is selected
+    """
+
+    propertiesChanged = Signal(object)
+    groupHighlighted = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._properties: MaterialProperties | None = None
+        self._atoms: dict[str, tuple[int, ...]] = {}
+        self._descriptions = {g.name: g.description for g in load_groups()}
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.table = _table(["Property", "Value", "Unit", "Method"])
+        header = self.table.horizontalHeader()
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        _fit_rows(self.table, len(DISPLAY_UNITS))
+
+        self.groups = _table(["Group", "Count", "Description"])
+        self.groups.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.groups.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.groups.setToolTip("Select groups to highlight their atoms on the structure")
+        header = self.groups.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.groups.itemSelectionChanged.connect(self._groups_selected)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading("Estimated properties (group contribution)"))
+        layout.addWidget(self.status)
+        layout.addWidget(self.table)
+        layout.addWidget(_heading("Groups found per repeat unit"))
+        layout.addWidget(self.groups, stretch=1)
+        self.set_polymer(None)
+
+    def properties(self) -> MaterialProperties | None:
+        return self._properties
+
+    def set_polymer(self, polymer: Polymer | None) -> None:
+        """Estimate and show the properties of ``polymer``; None empties the view."""
+        self.table.setRowCount(0)
+        self.groups.setRowCount(0)
+        self._atoms = {}
+        properties = None
+        if polymer is None:
+            self._status("No valid repeat unit yet.", "color: palette(placeholder-text);")
+        else:
+            try:
+                properties = estimate_properties(polymer)
+            except CoverageError as exc:
+                self._status(str(exc), "color: #b00020;")
+            else:
+                self._status("", "")
+                self._atoms = group_atoms(polymer)
+                self._fill(properties)
+        self._properties = properties
+        self.propertiesChanged.emit(properties)
+
+    def _status(self, text: str, style: str) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet(style)
+        self.status.setVisible(bool(text))
+
+    def _fill(self, properties: MaterialProperties) -> None:
+        rows = properties.display_rows()
+        self.table.setRowCount(len(rows))
+        for i, (name, value, unit, method) in enumerate(rows):
+            cells = [PROPERTY_TITLES.get(name, name), _number(value), unit, method]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(method)
+                if column == 1:
+                    item.setTextAlignment(NUMBER_ALIGNMENT)
+                self.table.setItem(i, column, item)
+        counts = sorted(properties.groups.items(), key=lambda item: (-item[1], item[0]))
+        self.groups.setRowCount(len(counts))
+        for i, (name, count) in enumerate(counts):
+            description = self._descriptions.get(name, "")
+            cells = [name, f"{count:.3g}", description]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(description)
+                if column == 1:
+                    item.setTextAlignment(NUMBER_ALIGNMENT)
+                self.groups.setItem(i, column, item)
+
+    def selected_groups(self) -> list[str]:
+        rows = sorted({index.row() for index in self.groups.selectedIndexes()})
+        return [self.groups.item(row, 0).text() for row in rows]
+
+    def _groups_selected(self) -> None:
+        atoms = sorted({a for name in self.selected_groups() for a in self._atoms.get(name, ())})
+        self.groupHighlighted.emit(tuple(atoms))
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    return table
+
+
+def _fit_rows(table: QTableWidget, rows: int) -> None:
+    """Tall enough for ``rows`` rows without a scroll bar."""
+    height = table.horizontalHeader().sizeHint().height()
+    height += rows * table.verticalHeader().defaultSectionSize() + 2 * table.frameWidth() + 2
+    table.setMinimumHeight(height)
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def _number(value: float) -> str:
+    """Four significant figures, without switching to exponents below 10⁶."""
+    if value and 1e4 <= abs(value) < 1e6:
+        return f"{value:.0f}"
+    return f"{value:.4g}"
