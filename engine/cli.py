@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine import __version__
+from engine.onnx_format import DEFAULT_OPSET
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
@@ -326,6 +327,130 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    import transformers
+
+    from engine.onnx_export import export_onnx
+    from engine.predictor import read_model_info
+
+    transformers.utils.logging.disable_progress_bar()
+    path = export_onnx(
+        args.model_dir, args.out, name=args.name, opset=args.opset,
+        progress=lambda p: print(f"  {p.message}", flush=True),
+    )
+    info = read_model_info(path)
+    print(
+        f"Wrote {path}: model {info.name!r}, {info.members} member(s), "
+        f"{path.stat().st_size / 1e6:.1f} MB."
+    )
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from engine.predictor import OnnxPredictor, predict_frame, read_tests_csv
+
+    frame = read_tests_csv(args.input)
+    predictor = OnnxPredictor(args.model)
+    table = predict_frame(predictor, frame)
+    # Seven significant digits: what float32 predictions hold, without binary noise.
+    table.frame.to_csv(args.output, index=False, float_format="%.7g")
+    if args.curves:
+        table.curves().to_csv(args.curves, index=False, float_format="%.7g")
+    for line, message in table.errors:
+        print(f"line {line}: {message}", file=sys.stderr)
+    print(
+        f"Predicted {len(table.prediction)} of {len(frame)} test(s) with model "
+        f"{predictor.info.name!r} ({predictor.info.members} member(s)); wrote {args.output}"
+        + (f" and {args.curves}." if args.curves else ".")
+    )
+    return 1 if table.errors else 0
+
+
+def _describe_model(info) -> list[str]:
+    """A model's card for ``trinity models``: origin, then each member's training."""
+    lines = [
+        f"{info.name}  ({info.path})",
+        f"  {info.members} member(s), format {info.format_version}, Trinity "
+        f"{info.trinity_version}, opset {info.opset}, exported {info.created}",
+        f"  HRR curve: {len(info.time_grid_s)} points, 0–{info.time_grid_s[-1]:g} s",
+    ]
+    for member, config in info.training.items():
+        metrics = info.metrics.get(member) or {}
+        data = (info.provenance.get(member) or {}).get("data", {})
+        loss = metrics.get("best_val_loss")
+        loss = f"{loss:.4f}" if isinstance(loss, float) else "n/a"
+        lines.append(
+            f"  {member}: {config.get('phase')}, best epoch {metrics.get('best_epoch', -1) + 1} "
+            f"of {len(metrics.get('epochs', []))}, validation loss {loss}, "
+            f"{metrics.get('train_rows')} training / {metrics.get('val_rows')} validation tests"
+        )
+        lines.append(
+            f"    data: {data.get('kind')} {data.get('path')} "
+            f"(sha256 {str(data.get('sha256'))[:12]})"
+        )
+    return lines
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from engine.predictor import PredictorError, default_model_path, read_model_info
+
+    default = default_model_path()
+    paths = [Path(p) for p in args.models]
+    if default.is_file():
+        paths.insert(0, default)
+    else:
+        print(f"No default model is installed ({default} is missing).")
+    failed = 0
+    for path in paths:
+        try:
+            print("\n".join(_describe_model(read_model_info(path))))
+        except PredictorError as exc:
+            print(f"trinity models: {exc}", file=sys.stderr)
+            failed += 1
+    return EXIT_USAGE if failed else 0
+
+
+def cmd_recipe(args: argparse.Namespace) -> int:
+    import transformers
+
+    from engine.jobs import Cancelled, CancelToken
+    from engine.synthetic import SyntheticConfig
+    from engine.training import default_settings
+    from engine.training.recipe import Recipe, build_default_model
+
+    transformers.utils.logging.disable_progress_bar()
+    seeds = _seeds(args.seeds)
+    recipe = Recipe(
+        synthetic=SyntheticConfig(n_polymers=args.polymers, seed=args.synthetic_seed),
+        seeds=tuple(seeds),
+        size=args.size,
+        init=args.init,
+        phase1=default_settings("phase1", epochs=args.phase1_epochs, device=args.device),
+        phase2=default_settings("phase2", device=args.device),
+        data=args.data,
+        evaluate=not args.no_evaluate,
+    )
+    print(f"Building the default model in {args.out} (rerun the same command to resume)",
+          flush=True)
+    last = [""]
+
+    def show(p) -> None:
+        if p.message != last[0]:
+            last[0] = p.message
+            print(f"  {p.message} ({p.elapsed_s:.0f} s)", flush=True)
+
+    token = CancelToken()
+    try:
+        result = build_default_model(args.out, recipe, progress=show, cancel=token)
+    except (KeyboardInterrupt, Cancelled):
+        return _stopped(token, "steps")
+    took = ", ".join(f"{step} {s:.0f} s" for step, s in result.step_seconds.items())
+    print(f"Model: {result.model_dir} (recipe.json, evaluation.json beside it); {took}.")
+    if result.onnx_path is not None:
+        print(f"ONNX: {result.onnx_path}; copy it to resources/models/default.onnx to ship it.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from engine.demo import run_demo
 
@@ -451,6 +576,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--keep-models", action="store_true", help="keep each fold's models")
     ev.set_defaults(func=cmd_evaluate)
+
+    export = sub.add_parser("export", help="export a model directory or ensemble to ONNX")
+    export.add_argument("model_dir", help="model directory, or an ensemble folder")
+    export.add_argument("--out", required=True, help="ONNX file to write")
+    export.add_argument("--name", help="model name stored in the file (default: folder name)")
+    export.add_argument(
+        "--opset", type=int, default=DEFAULT_OPSET, help=f"ONNX opset (default {DEFAULT_OPSET})"
+    )
+    export.set_defaults(func=cmd_export)
+
+    predict = sub.add_parser("predict", help="predict cone tests from a CSV with an ONNX model")
+    predict.add_argument("--model", help="ONNX model file (default: the shipped model)")
+    predict.add_argument(
+        "--input", required=True, help="CSV with smiles, heat_flux_kw_m2, thickness_mm"
+    )
+    predict.add_argument("--output", required=True, help="CSV to write, input plus predictions")
+    predict.add_argument("--curves", help="also write the HRR curves here, in long format")
+    predict.set_defaults(func=cmd_predict)
+
+    models = sub.add_parser("models", help="show the shipped model and ONNX files given")
+    models.add_argument("models", nargs="*", metavar="MODEL.onnx", help="ONNX files to show")
+    models.set_defaults(func=cmd_models)
+
+    recipe = sub.add_parser(
+        "recipe", help="reproduce the shipped model: generate, phase 1, evaluate, phase 2, ONNX"
+    )
+    recipe.add_argument("--out", required=True, help="recipe folder (resumed if it exists)")
+    recipe.add_argument("--polymers", type=int, default=20_000,
+                        help="hypothetical polymers in the synthetic set (default 20000)")
+    recipe.add_argument("--synthetic-seed", type=int, default=0)
+    recipe.add_argument("--seeds", default="0,1,2", help="ensemble seeds (default 0,1,2)")
+    recipe.add_argument("--phase1-epochs", type=int, default=3,
+                        help="phase-1 epochs (default 3)")
+    recipe.add_argument("--size", choices=("small", "molformer"), default="small")
+    recipe.add_argument("--init", help="folder with MoLFormer-XL weights to start from")
+    recipe.add_argument("--data", default="shipped",
+                        help="experimental CSV, or 'shipped' (default)")
+    recipe.add_argument("--no-evaluate", action="store_true",
+                        help="skip the leave-one-polymer-out evaluation")
+    recipe.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    recipe.set_defaults(func=cmd_recipe)
 
     demo = sub.add_parser("demo", help="run the pipeline on the shipped polymers, headless")
     demo.add_argument("--out", default="trinity-demo", help="output folder")

@@ -1,7 +1,11 @@
-"""``trinity-gui``: the desktop window (for now: polymer input and its properties).
+"""``trinity-gui``: the desktop window.
 
-Thin by design: every number shown comes from `engine`; the views lay out widgets and
-react to input. Later views (cone plot, data, training, models, jobs) join as tabs.
+Left, the polymer (paste, pick or draw it); right, one tab per question a scientist asks
+of it: its properties, how it burns in the cone (simulated, predicted, measured), the
+data, training, and the models; below, the job queue. The window only wires the views
+together through the shared `AppContext`; every number comes from `engine`, and long
+work runs as jobs off the event loop. torch is never imported here: the window opens
+without it, and only training jobs load it.
 """
 
 from __future__ import annotations
@@ -9,14 +13,33 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt
-from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter
+from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+)
 
+from engine import __version__
+from trinity_gui.context import AppContext
+from trinity_gui.settings_dialog import SettingsDialog
+from trinity_gui.views.cone_view import ConeView
+from trinity_gui.views.data_view import DataView
+from trinity_gui.views.jobs_view import JobsView
+from trinity_gui.views.models_view import ModelsView
 from trinity_gui.views.polymer_input import PolymerInput
 from trinity_gui.views.properties_view import PropertiesView
+from trinity_gui.views.training_view import TrainingView
 
 #: Shown at first start, before anything is in the recent list.
 EXAMPLE = ("*CC(*)c1ccccc1", "polystyrene")
+TABS = ("Properties", "Cone test", "Data", "Training", "Models")
 
 
 def recent_file() -> Path:
@@ -26,28 +49,171 @@ def recent_file() -> Path:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, recent: Path | None = None) -> None:
+    """The polymer on the left, the views in tabs, the job queue docked below."""
+
+    def __init__(self, context: AppContext | None = None, recent: Path | None = None) -> None:
         super().__init__()
+        self.context = context or AppContext(parent=self)
+        self.context.window = self
         self.setWindowTitle("Trinity — polymer fire behaviour")
+        self.setAcceptDrops(True)
+
         self.polymer_input = PolymerInput(recent)
         self.properties_view = PropertiesView()
-        self.polymer_input.polymerChanged.connect(self.properties_view.set_polymer)
-        self.properties_view.groupHighlighted.connect(self.polymer_input.set_highlight)
+        self.cone_view = ConeView()
+        self.data_view = DataView(self.context.workspace.datasets_dir)
+        self.training_view = TrainingView(self.context)
+        self.models_view = ModelsView(self.context)
+        self.jobs_view = JobsView(self.context)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for title, view in zip(TABS, (self.properties_view, self.cone_view, self.data_view,
+                                      self.training_view, self.models_view), strict=True):
+            self.tabs.addTab(view, title)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.polymer_input)
-        splitter.addWidget(self.properties_view)
-        splitter.setSizes([480, 620])
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([430, 970])
         self.setCentralWidget(splitter)
-        self.resize(1180, 680)
+
+        self.jobs_dock = QDockWidget("Jobs", self)
+        self.jobs_dock.setObjectName("jobs")
+        self.jobs_dock.setWidget(self.jobs_view)
+        self.jobs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_dock)
+        self.resizeDocks([self.jobs_dock], [170], Qt.Orientation.Vertical)
+
+        self.model_label = QLabel()
+        self.statusBar().addPermanentWidget(self.model_label)
+        self._menus()
+        self._wire()
+        self.resize(1420, 900)
+
+        self.cone_view.set_experiments(self.data_view.experiments())
         entries = self.polymer_input.recent.entries
         smiles, name = (entries[0].smiles, entries[0].name) if entries else EXAMPLE
         self.polymer_input.set_smiles(smiles, name=name, remember=False)
+        # After the window is up: the predictor (onnxruntime) and start-up problems.
+        QTimer.singleShot(0, self._after_start)
+
+    def _wire(self) -> None:
+        polymer = self.polymer_input.polymerChanged
+        polymer.connect(self.properties_view.set_polymer)
+        polymer.connect(self.cone_view.set_polymer)
+        self.properties_view.groupHighlighted.connect(self.polymer_input.set_highlight)
+        self.data_view.experimentsChanged.connect(self.cone_view.set_experiments)
+        self.data_view.experimentsChanged.connect(lambda _: self.training_view.refresh())
+        self.context.activeModelChanged.connect(self._use_predictor)
+        self.context.jobs.started.connect(lambda job: self.statusBar().showMessage(
+            f"Running: {job.title}", 5000))
+
+    def _menus(self) -> None:
+        file = self.menuBar().addMenu("&File")
+        actions = (
+            ("&Open data files…", QKeySequence.StandardKey.Open, self._open_data),
+            ("&Load ONNX model…", None, self._load_model),
+            ("&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings),
+            ("&Quit", QKeySequence.StandardKey.Quit, self.close),
+        )
+        for title, shortcut, slot in actions:
+            action = QAction(title, self)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            file.addAction(action)
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.jobs_dock.toggleViewAction())
+        about = QAction("&About Trinity", self)
+        about.triggered.connect(self._about)
+        self.menuBar().addMenu("&Help").addAction(about)
+
+    # The active model -----------------------------------------------------------------
+
+    def _after_start(self) -> None:
+        for sentence in self.context.problems:
+            self.context.error(self, sentence)
+        self.context.problems.clear()
+        try:
+            self._use_predictor(self.context.predictor())
+        except Exception as exc:  # any load failure: the engine's sentence, simulation only
+            self.cone_view.set_predictor(None)
+            self.model_label.setText("No model: simulation only")
+            self.model_label.setToolTip(str(exc))
+
+    def _use_predictor(self, predictor) -> None:
+        self.cone_view.set_predictor(predictor)
+        info = predictor.info
+        self.model_label.setText(f"Model: {info.name} ({info.members} member"
+                                 f"{'s' if info.members != 1 else ''})")
+        self.model_label.setToolTip(str(info.path))
+
+    # Files ---------------------------------------------------------------------------
+
+    def _open_data(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Open experimental data or cone curves", "", "CSV files (*.csv *.txt);;All (*)"
+        )
+        if paths:
+            self.open_files([Path(p) for p in paths])
+
+    def _load_model(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Load ONNX models", "", "ONNX (*.onnx)")
+        if paths:
+            self.open_files([Path(p) for p in paths])
+
+    def open_files(self, paths: list[Path]) -> None:
+        """Route dropped or opened files: ONNX models to Models, tables to Data."""
+        models = [p for p in paths if p.suffix.lower() == ".onnx"]
+        tables = [p for p in paths if p.suffix.lower() != ".onnx"]
+        if models:
+            self.models_view.load_onnx(models)
+            self.tabs.setCurrentWidget(self.models_view)
+        if tables:
+            self.data_view.import_files(tables)
+            self.tabs.setCurrentWidget(self.data_view)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            self.open_files(paths)
+            event.acceptProposedAction()
+
+    # Dialogs and closing -------------------------------------------------------------
+
+    def open_settings(self) -> SettingsDialog:
+        dialog = SettingsDialog(self.context, self)
+        dialog.open()
+        return dialog
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Trinity",
+            f"Trinity {__version__}\n\nPredicts how a polymer burns in a cone calorimeter "
+            "from its repeat unit: group contribution, a reduced-order cone model and a "
+            "chemical language model pretrained on physics and finetuned on experiments "
+            "(after Liu et al., Nature Computational Science 2025).",
+        )
+
+    def closeEvent(self, event) -> None:
+        if not self.context.close_jobs(self):
+            event.ignore()
+            return
+        self.cone_view.close()
+        event.accept()
 
 
 def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("Trinity")
-    window = MainWindow(recent_file())
+    window = MainWindow(recent=recent_file())
     window.show()
     return app.exec()
 

@@ -1,9 +1,8 @@
 """SMILES tokenizer of the MoLFormer kind: one regex token per atom, bond, branch or ring.
 
-The regex is the one MoLFormer took from Schwaller et al. (Molecular Transformer): a
-bracket atom is one token (``[nH]``, ``[C@@H]``, ``[Si]``), two-letter organic atoms are
-one token (``Cl``, ``Br``), and ``%NN`` ring closures are one token. ``*`` (a repeat
-unit's attachment point) is a token like any atom. Anything else is a single-character
+The regex lives in `engine.smiles_tokens` (free of torch, so the onnxruntime predictor
+splits SMILES exactly as training did): a bracket atom, a two-letter organic atom, a
+``%NN`` ring closure and ``*`` are one token each; anything else is a single-character
 token that no vocabulary holds, so a typo is reported where it is rather than dropped.
 
 The vocabulary is a ``vocab.json`` saved with the model. `build_vocabulary` makes one
@@ -15,20 +14,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from transformers import PreTrainedTokenizer
 
+from engine.smiles_tokens import split_smiles
+
 #: Special tokens in MoLFormer's order, so that ``<pad>`` is id 2 in both vocabularies.
 SPECIAL_TOKENS = ("<bos>", "<eos>", "<pad>", "<mask>", "<unk>")
-
-_SMILES_TOKEN = re.compile(
-    r"(?P<token>\[[^\]]+\]|Br?|Cl?|[NOSPFI]|[bcnosp]|[()\.=#\-+\\/:~@?>*$]|%\d{2}|\d)"
-    r"|(?P<other>.)",
-    re.DOTALL,
-)
 
 # Hydrogen counts a neutral bracket atom of each supported element can carry.
 _BRACKET_HYDROGENS = {"C": 4, "Si": 4, "N": 3, "S": 2, "O": 2, "F": 1, "Cl": 1, "Br": 1}
@@ -58,11 +52,6 @@ class UnknownTokenError(ValueError):
         super().__init__(
             f"SMILES {smiles!r} has {problem}: {token!r} at position {position}; {remedy}."
         )
-
-
-def split_smiles(smiles: str) -> list[tuple[str, int, bool]]:
-    """``(token, position, is_smiles_token)`` for every token; the tokens join back to it."""
-    return [(m.group(), m.start(), m.lastgroup == "token") for m in _SMILES_TOKEN.finditer(smiles)]
 
 
 def base_vocabulary() -> list[str]:

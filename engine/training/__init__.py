@@ -3,57 +3,52 @@
 ``data`` turns data sets into tensors and batches, ``loop`` trains with checkpoints,
 resume, early stopping and DistributedDataParallel, ``phases`` wires the three runs and
 their model directories (laid out in ``model_dir``), ``ensemble`` predicts with several
-seeds at once.
+seeds at once, ``records`` holds what they report and return.
+
+Names load on first use: ``engine.training.records`` must import without torch (the
+window unpickles a child process's reports), and a package that imported everything
+up front would load torch for it.
 """
 
-from .data import TrainingDataError
-from .ensemble import ConeEnsemble, EnsemblePrediction, load_ensemble
-from .loop import (
-    DEVICES,
-    EpochRecord,
-    FitResult,
-    TrainingError,
-    TrainingProgress,
-    TrainSettings,
-    resolve_device,
-)
-from .model_dir import ModelDirError, TrainedModel, load_model_dir
-from .phases import (
-    PHASE1_DEFAULTS,
-    PHASE2_DEFAULTS,
-    PHASES,
-    TrainingResult,
-    default_settings,
-    initial_model,
-    train_ensemble,
-    train_phase1,
-    train_phase2,
-    train_single,
-)
+from __future__ import annotations
 
-__all__ = [
-    "DEVICES",
-    "PHASE1_DEFAULTS",
-    "PHASE2_DEFAULTS",
-    "PHASES",
-    "ConeEnsemble",
-    "EnsemblePrediction",
-    "EpochRecord",
-    "FitResult",
-    "ModelDirError",
-    "TrainSettings",
-    "TrainedModel",
-    "TrainingDataError",
-    "TrainingError",
-    "TrainingProgress",
-    "TrainingResult",
-    "default_settings",
-    "initial_model",
-    "load_ensemble",
-    "load_model_dir",
-    "resolve_device",
-    "train_ensemble",
-    "train_phase1",
-    "train_phase2",
-    "train_single",
-]
+import importlib
+
+_HOMES = {
+    "TrainingDataError": "data",
+    "ConeEnsemble": "ensemble",
+    "EnsemblePrediction": "ensemble",
+    "load_ensemble": "ensemble",
+    "DEVICES": "loop",
+    "TrainingError": "loop",
+    "TrainSettings": "loop",
+    "resolve_device": "loop",
+    "ModelDirError": "model_dir",
+    "TrainedModel": "model_dir",
+    "load_model_dir": "model_dir",
+    "PHASE1_DEFAULTS": "phases",
+    "PHASE2_DEFAULTS": "phases",
+    "PHASES": "phases",
+    "default_settings": "phases",
+    "initial_model": "phases",
+    "train_ensemble": "phases",
+    "train_phase1": "phases",
+    "train_phase2": "phases",
+    "train_single": "phases",
+    "EpochRecord": "records",
+    "FitResult": "records",
+    "TrainingProgress": "records",
+    "TrainingResult": "records",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'engine.training' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +24,8 @@ import torch
 from torch.utils.data import DistributedSampler
 
 from engine.model import SCALAR_TARGETS, TrinityConfig, TrinitySmilesTokenizer, split_smiles
+
+from .records import TokenReport
 
 #: Tests per length-sorted pool, in batches: big enough to sort well, small enough to mix.
 POOL_BATCHES = 50
@@ -72,18 +74,6 @@ class ConeExamples:
             curves=self.curves[indices],
             groups=self.groups[indices],
         )
-
-
-@dataclass(frozen=True)
-class TokenReport:
-    """Tokens of the data that the vocabulary lacks (read as ``<unk>``), with counts."""
-
-    unknown: dict[str, int] = field(default_factory=dict)
-    rows_affected: int = 0
-
-    def summary(self) -> str:
-        tokens = ", ".join(f"{t!r} × {n}" for t, n in sorted(self.unknown.items()))
-        return f"{self.rows_affected} test(s) hold tokens outside the vocabulary ({tokens})"
 
 
 def tokenize(

@@ -27,9 +27,10 @@ import numpy as np
 import torch
 from torch import distributed as dist
 
-from engine.jobs import Cancelled, CancelToken, Progress, ProgressCallback
+from engine.jobs import Cancelled, CancelToken, ProgressCallback
 
 from .data import ConeExamples, collate, epoch_batches, evaluation_batches
+from .records import EpochRecord, FitResult, TrainingProgress
 
 DEVICES = ("auto", "cuda", "mps", "cpu")
 CHECKPOINTS = "checkpoints"
@@ -184,45 +185,6 @@ def deterministic(device: torch.device) -> Iterator[None]:
         yield
     finally:
         torch.use_deterministic_algorithms(before)
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    """One finished epoch: mean losses (validation None without a validation part)."""
-
-    epoch: int
-    train_loss: float
-    val_loss: float | None
-    learning_rate: float
-    samples: int
-    seconds: float
-
-
-@dataclass(frozen=True)
-class TrainingProgress(Progress):
-    """A `Progress` (done/total in optimiser steps) with the losses a live plot needs.
-
-    ``epoch_done`` marks the report sent after an epoch's validation.
-    """
-
-    epoch: int = 0
-    step: int = 0
-    train_loss: float | None = None
-    val_loss: float | None = None
-    epoch_done: bool = False
-
-
-@dataclass(frozen=True)
-class FitResult:
-    """What `fit` did: the epoch history, the best epoch and where it resumed."""
-
-    history: tuple[EpochRecord, ...]
-    best_epoch: int
-    best_val_loss: float | None
-    stopped_early: bool
-    resumed_from_epoch: int
-    precision: str
-    elapsed_s: float = 0.0
 
 
 def warmup_cosine(total_steps: int, warmup_fraction: float, final: float) -> Callable:

@@ -73,6 +73,7 @@ from .model_dir import (
     versions,
     write_json,
 )
+from .records import TrainingResult
 
 PHASES = ("phase1", "phase2", "single")
 
@@ -107,20 +108,6 @@ DEFAULTS_BASIS = (
     "cosine to 5 %. Phase 2: 1e-4, batches of 16, up to 80 epochs, stopping after 12 "
     "without a better validation loss (about 0.4 s per epoch on the shipped data)."
 )
-
-
-@dataclass(frozen=True)
-class TrainingResult:
-    """What a training call produced: where, how it went, and what the data held."""
-
-    out_dir: Path
-    phase: str
-    fit: FitResult
-    train_rows: int
-    val_rows: int
-    unknown_tokens: TokenReport
-    device: str
-    already_complete: bool = False
 
 
 def default_settings(phase: str, **changes) -> TrainSettings:

@@ -1,4 +1,4 @@
-"""The first window: polymer input wired to the properties view (pytest-qt, offscreen)."""
+"""The main window: polymer input wired to every view, files routed, closing (offscreen)."""
 
 import json
 
@@ -6,31 +6,42 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from trinity_gui.app import EXAMPLE, MainWindow
+from engine.workspace import Settings
+from trinity_gui.app import EXAMPLE, TABS, MainWindow
+from trinity_gui.context import AppContext
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    main = MainWindow(tmp_path / "recent.json")
+def context(tmp_path):
+    ctx = AppContext(Settings(device="cpu", workspace=tmp_path / "ws"),
+                     settings_file=tmp_path / "settings.json")
+    yield ctx
+    assert ctx.jobs.shutdown(30_000)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, context):
+    main = MainWindow(context, tmp_path / "recent.json")
     qtbot.addWidget(main)
     return main
 
 
 def test_opens_on_an_example_without_remembering_it(window, tmp_path):
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == list(TABS)
     assert window.polymer_input.polymer().smiles == EXAMPLE[0]
     assert window.properties_view.properties().formula == "C8H8"
     assert not (tmp_path / "recent.json").exists()
 
 
-def test_opens_on_the_most_recent_polymer(qtbot, tmp_path):
+def test_opens_on_the_most_recent_polymer(qtbot, tmp_path, context):
     recent = tmp_path / "recent.json"
     recent.write_text(json.dumps([{"smiles": "*CC(*)Cl", "name": "PVC"}]))
-    main = MainWindow(recent)
+    main = MainWindow(context, recent)
     qtbot.addWidget(main)
     assert main.polymer_input.polymer().name == "PVC"
 
 
-def test_typing_updates_the_properties(window, qtbot):
+def test_typing_updates_the_properties_and_the_cone_test(window, qtbot):
     window.polymer_input.smiles_field.clear()
     qtbot.keyClicks(window.polymer_input.smiles_field, "*CC(*)(C)C(=O)OC")
 
@@ -39,6 +50,13 @@ def test_typing_updates_the_properties(window, qtbot):
         assert properties is not None and properties.formula == "C5H8O2"
 
     qtbot.waitUntil(estimated, timeout=3000)
+
+    def simulated():
+        shown = window.cone_view.comparison
+        assert shown is not None and shown.simulated is not None
+        assert set(shown.experiments["polymer"]) == {"PMMA"}
+
+    qtbot.waitUntil(simulated, timeout=60_000)
 
 
 def test_a_bad_smiles_empties_the_properties(window):
@@ -54,3 +72,30 @@ def test_selecting_a_group_highlights_it_on_the_depiction(window):
     drawn = window.polymer_input.polymer().units[0].mol
     lit = window.polymer_input.highlight()
     assert len(lit) == 5 and all(drawn.GetAtomWithIdx(i).GetIsAromatic() for i in lit)
+
+
+def test_dropped_csv_goes_to_the_data_tab_and_reaches_the_cone_view(window, tmp_path):
+    csv = tmp_path / "mine.csv"
+    csv.write_text("polymer,smiles,heat_flux_kw_m2,thickness_mm,tig_s\n"
+                   "My PS,*CC(*)c1ccccc1,50,6,40\nbad,*C1CC*,50,6,40\n")
+    window.open_files([csv])
+    assert window.tabs.currentWidget() is window.data_view
+    combined = window.data_view.experiments()
+    assert "My PS" in set(combined["polymer"])
+    assert (window.context.workspace.datasets_dir / "mine.csv").is_file()
+    choices = window.training_view.experimental
+    assert any("mine" in choices.itemText(i) for i in range(choices.count()))
+
+
+def test_without_a_model_the_status_says_simulation_only(window, qtbot, monkeypatch):
+    def missing():
+        raise FileNotFoundError("no model here")
+
+    monkeypatch.setattr(window.context, "predictor", missing)
+    window._after_start()
+    assert window.model_label.text() == "No model: simulation only"
+    assert "no model here" in window.model_label.toolTip()
+
+
+def test_closing_without_jobs_closes(window):
+    assert window.close()

@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.jobs import ProgressReporter
+from engine.jobs import ProgressReporter, run_in_process
 from engine.workspace import ModelEntry, WorkspaceError, onnx_model_entry
+from trinity_gui import tasks
 from trinity_gui.context import AppContext
 from trinity_gui.jobs import Job
 
@@ -314,10 +315,9 @@ class ModelsView(QWidget):
         out = self.context.workspace.onnx_dir / f"{entry.path.name}.onnx"
         source = entry.path
 
-        def run(progress, cancel):
-            from engine.onnx_export import export_onnx
-
-            return export_onnx(source, out, progress=progress, cancel=cancel)
+        def run(progress, cancel):  # torch loads in a child process, not in the window's
+            return run_in_process(tasks.export, model=source, out=out, progress=progress,
+                                  cancel=cancel)
 
         job = Job(f"Export {entry.name} to ONNX", "export", run)
         self._jobs[job.id] = job

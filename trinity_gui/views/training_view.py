@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine.evaluation import METHOD_LABELS, TARGET_LABELS
+from engine.jobs import run_in_process
 from engine.workspace import WorkspaceError, read_json_file
+from trinity_gui import tasks
 from trinity_gui.context import AppContext
 from trinity_gui.jobs import Job
 
@@ -44,12 +46,13 @@ SHIPPED = "shipped"
 TRAINING_KINDS = ("phase1", "phase2")
 
 
-def use_threads(threads: int) -> None:
-    """Apply the threads setting inside a job (0 leaves torch's own choice)."""
-    if threads > 0:
-        import torch
+def _in_process(task: Callable, **arguments) -> Callable:
+    """A job body that runs ``task`` in a child process (`engine.jobs.run_in_process`)."""
 
-        torch.set_num_threads(threads)
+    def run(progress, cancel):
+        return run_in_process(task, progress=progress, cancel=cancel, **arguments)
+
+    return run
 
 
 def _digest(*parts: object) -> str:
@@ -297,18 +300,8 @@ class TrainingView(QWidget):
             f"synthetic-{config.n_polymers}-seed{config.seed}-{_digest(config.to_json())}"
         )
         scheduler = self.context.settings.dask_scheduler or None
-        threads = self.context.settings.threads
-
-        def run(progress, cancel):
-            if threads > 0:
-                import numba
-
-                numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-            from engine.synthetic import generate_synthetic
-
-            return generate_synthetic(config, out, scheduler=scheduler, progress=progress,
-                                      cancel=cancel)
-
+        run = _in_process(tasks.generate, config=config, out=out, scheduler=scheduler,
+                          threads=self.context.settings.threads)
         return Job(f"Generate {config.n_polymers} synthetic polymers", "generate", run)
 
     def _training_out(self, phase: str, source: str, inputs: object) -> Path:
@@ -334,28 +327,8 @@ class TrainingView(QWidget):
 
     def _training_job(self, phase: str, label: str, out: Path, changes: dict,
                       seeds: list[int], arguments: dict) -> Job:
-        threads = self.context.settings.threads
-
-        def run(progress, cancel):
-            use_threads(threads)
-            import transformers
-
-            from engine.training import (
-                default_settings,
-                train_ensemble,
-                train_phase1,
-                train_phase2,
-            )
-
-            transformers.utils.logging.disable_progress_bar()
-            settings = default_settings(phase, **changes, seed=seeds[0])
-            if len(seeds) > 1:
-                return train_ensemble(phase, seeds, out, settings=settings, progress=progress,
-                                      cancel=cancel, **arguments)
-            train = train_phase1 if phase == "phase1" else train_phase2
-            return [train(out_dir=out, settings=settings, progress=progress, cancel=cancel,
-                          **arguments)]
-
+        run = _in_process(tasks.train, phase=phase, out=out, changes=changes, seeds=seeds,
+                          arguments=arguments, threads=self.context.settings.threads)
         return Job(f"{label} → {out.name}", phase, run)
 
     def evaluate_job(self) -> Job:
@@ -367,29 +340,15 @@ class TrainingView(QWidget):
             f"evaluation-{Path(phase1).name}-{_digest([phase1, data, changes, seeds])}"
         )
 
-        def run(progress, cancel):
-            use_threads(threads)
-            import transformers
-
-            from engine.training import default_settings
-            from engine.training.evaluate import evaluate
-
-            transformers.utils.logging.disable_progress_bar()
-            return evaluate(phase1, out, data=data, seeds=seeds,
-                            settings=default_settings("phase2", **changes),
-                            progress=progress, cancel=cancel)
-
+        run = _in_process(tasks.evaluate, phase1=phase1, out=out, data=data, seeds=seeds,
+                          changes=changes, threads=threads)
         return Job(f"Evaluate {Path(phase1).name}", "evaluate", run)
 
     def export_job(self) -> Job:
         model = Path(self._chosen(self.export_model, "finished model"))
         out = self.context.workspace.onnx_dir / f"{model.name}.onnx"
 
-        def run(progress, cancel):
-            from engine.onnx_export import export_onnx
-
-            return export_onnx(model, out, progress=progress, cancel=cancel)
-
+        run = _in_process(tasks.export, model=model, out=out)
         return Job(f"Export {model.name} to ONNX", "export", run)
 
     # Live results --------------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""The shipped model's recipe, tiny: generate → phase 1 → evaluate → phase 2 ensemble → record."""
+
+import pytest
+from training_setup import TINY
+
+from engine.jobs import Cancelled, CancelToken
+from engine.synthetic import SyntheticConfig
+from engine.training import default_settings, load_ensemble
+from engine.training.model_dir import read_json
+from engine.training.recipe import RECIPE_JSON, Recipe, build_default_model, onnx_export_available
+
+
+@pytest.fixture(scope="module")
+def tiny_recipe(experimental_csv):
+    lines = experimental_csv.read_text().splitlines()
+    four = experimental_csv.parent / "recipe_four.csv"
+    four.write_text("\n".join(lines[:9]) + "\n")
+    return Recipe(
+        synthetic=SyntheticConfig(
+            n_polymers=6, seed=5, heat_fluxes_kw_m2=(50.0,), thicknesses_mm=(4.0,),
+            duration_s=300.0, curve_interval_s=10.0, chunk_size=3,
+        ),
+        seeds=(0, 1),
+        phase1=default_settings("phase1", epochs=1, batch_size=4, device="cpu"),
+        phase2=default_settings("phase2", epochs=1, batch_size=4, device="cpu"),
+        data=str(four),
+        model_overrides=TINY,
+    )
+
+
+def test_recipe_builds_an_ensemble_with_its_scores_and_resumes(tiny_recipe, tmp_path):
+    token = CancelToken()
+    steps = []
+
+    def stop_in_phase2(p):
+        steps.append(p.message)
+        if p.message.startswith("step 4/6"):
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        build_default_model(tmp_path, tiny_recipe, progress=stop_in_phase2, cancel=token)
+    assert (tmp_path / "phase1" / "training_config.json").is_file()
+    assert (tmp_path / "evaluation" / "evaluation.json").is_file()
+    assert not (tmp_path / "model" / RECIPE_JSON).exists()
+    assert any(m.startswith("step 1/6 generate") for m in steps)
+
+    phase1_stamp = (tmp_path / "phase1" / "training_config.json").stat().st_mtime_ns
+    messages = []
+    result = build_default_model(tmp_path, tiny_recipe, progress=lambda p: messages.append(
+        p.message))
+    assert (tmp_path / "phase1" / "training_config.json").stat().st_mtime_ns == phase1_stamp
+    assert not any(m.startswith("step 2/6") and "epoch" in m for m in messages)
+
+    ensemble = load_ensemble(result.model_dir)
+    assert len(ensemble.members) == 2
+    record = read_json(result.model_dir / RECIPE_JSON)
+    assert record["recipe"]["seeds"] == [0, 1]
+    assert record["recipe"]["synthetic"]["n_polymers"] == 6
+    assert record["evaluation"]["polymers"] == 4
+    assert set(record["evaluation"]["scores"]) == {"physics", "single", "two_phase"}
+    assert read_json(result.model_dir / "evaluation.json")["seeds"] == [0, 1]
+    if onnx_export_available():
+        assert result.onnx_path is not None and result.onnx_path.is_file()
+
+
+def test_a_recipe_needs_distinct_seeds():
+    with pytest.raises(ValueError, match="different seeds"):
+        Recipe(seeds=(1, 1))
