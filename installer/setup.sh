@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set Trinity up on a Debian/Ubuntu machine, then run it or its tests.
 #
-#   bash installer/setup.sh --run    set up, then run the main job (headless demo)
+#   bash installer/setup.sh --run    set up, then open the window (headless demo without a display)
 #   bash installer/setup.sh --test   set up, then run ruff and the test suite
 #   bash installer/setup.sh          set up only
 #
@@ -95,7 +95,12 @@ pip install -e ".[$extras]"
 
 case "$mode" in
     --run)
-        say "running the main job: trinity demo"
+        if [[ -z "${TRINITY_HEADLESS:-}" && -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
+            say "starting the desktop window: trinity-gui"
+            exec .venv/bin/trinity-gui
+        fi
+        say "no display (or TRINITY_HEADLESS set): running the headless pipeline, trinity demo"
+        say "on a desktop this command opens the window; .venv/bin/trinity-gui starts it too"
         exec .venv/bin/trinity demo --out "${TRINITY_OUT:-out/demo}"
         ;;
     --test)

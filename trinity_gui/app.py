@@ -40,6 +40,8 @@ from trinity_gui.views.training_view import TrainingView
 #: Shown at first start, before anything is in the recent list.
 EXAMPLE = ("*CC(*)c1ccccc1", "polystyrene")
 TABS = ("Properties", "Cone test", "Data", "Training", "Models")
+#: The deferred start-up work runs after the first paint, or after this long regardless.
+START_FALLBACK_MS = 2000
 
 
 def recent_file() -> Path:
@@ -96,8 +98,10 @@ class MainWindow(QMainWindow):
         entries = self.polymer_input.recent.entries
         smiles, name = (entries[0].smiles, entries[0].name) if entries else EXAMPLE
         self.polymer_input.set_smiles(smiles, name=name, remember=False)
-        # After the window is up: the predictor (onnxruntime) and start-up problems.
-        QTimer.singleShot(0, self._after_start)
+        # After the window is up (its first paint): the predictor (onnxruntime) and
+        # start-up problems. A zero timer here would run before the first paint.
+        self._started = False
+        QTimer.singleShot(START_FALLBACK_MS, self._start_once)  # should no paint come
 
     def _wire(self) -> None:
         polymer = self.polymer_input.polymerChanged
@@ -131,6 +135,16 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu("&Help").addAction(about)
 
     # The active model -----------------------------------------------------------------
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self._started:
+            QTimer.singleShot(0, self._start_once)  # once this paint is on screen
+
+    def _start_once(self) -> None:
+        if not self._started:
+            self._started = True
+            self._after_start()
 
     def _after_start(self) -> None:
         for sentence in self.context.problems:

@@ -6,17 +6,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from engine.workspace import Settings
 from trinity_gui.app import EXAMPLE, TABS, MainWindow
-from trinity_gui.context import AppContext
-
-
-@pytest.fixture
-def context(tmp_path):
-    ctx = AppContext(Settings(device="cpu", workspace=tmp_path / "ws"),
-                     settings_file=tmp_path / "settings.json")
-    yield ctx
-    assert ctx.jobs.shutdown(30_000)
 
 
 @pytest.fixture

@@ -10,22 +10,13 @@ pytest.importorskip("PySide6")
 
 from engine.jobs import ProgressReporter
 from engine.synthetic import SyntheticConfig, generate_synthetic
-from engine.workspace import Settings, Workspace
-from trinity_gui.context import AppContext
+from engine.workspace import Workspace
 from trinity_gui.jobs import PROGRESS_HZ, Job, JobQueue
 from trinity_gui.views.jobs_view import JobsView, duration
 
 #: Four polymers, one test each, one polymer per chunk: a real job of about a second.
 FOUR = SyntheticConfig(n_polymers=4, seed=1, heat_fluxes_kw_m2=(50.0,), thicknesses_mm=(4.0,),
                        duration_s=300.0, curve_interval_s=10.0, chunk_size=1)
-
-
-@pytest.fixture
-def context(tmp_path, qtbot):
-    ctx = AppContext(Settings(device="cpu", workspace=tmp_path / "ws"),
-                     settings_file=tmp_path / "settings.json")
-    yield ctx
-    assert ctx.jobs.shutdown(10_000)
 
 
 def _generate_job(out, config=FOUR, hold=None):

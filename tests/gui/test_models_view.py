@@ -12,22 +12,12 @@ pytest.importorskip("engine.onnx_export")
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from tiny_model import TINY
 
 from engine.onnx_export import export_onnx
 from engine.synthetic import SyntheticConfig, generate_synthetic
 from engine.training import default_settings, train_phase1
-from engine.workspace import Settings
-from trinity_gui.context import AppContext
 from trinity_gui.views.models_view import ModelsView, rank
-
-TINY = {
-    "hidden_size": 32,
-    "num_hidden_layers": 1,
-    "num_attention_heads": 2,
-    "intermediate_size": 64,
-    "head_hidden_size": 32,
-    "num_random_features": 8,
-}
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +32,6 @@ def tiny_model(tmp_path_factory):
     train_phase1(root / "synth", root / "tiny-p1", settings=settings, model_overrides=TINY)
     onnx = export_onnx(root / "tiny-p1", root / "tiny.onnx")
     return root / "tiny-p1", onnx
-
-
-@pytest.fixture
-def context(tmp_path, qtbot):
-    ctx = AppContext(Settings(device="cpu", workspace=tmp_path / "ws"),
-                     settings_file=tmp_path / "settings.json")
-    yield ctx
-    assert ctx.jobs.shutdown(30_000)
 
 
 @pytest.fixture

@@ -8,19 +8,10 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from engine.workspace import Settings
-from trinity_gui.context import AppContext
+from tiny_model import TINY
+
 from trinity_gui.views.training_view import TrainingView
 
-#: A 1-layer, 32-wide encoder (as in tests/training): trains in moments on a CPU.
-TINY = {
-    "hidden_size": 32,
-    "num_hidden_layers": 1,
-    "num_attention_heads": 2,
-    "intermediate_size": 64,
-    "head_hidden_size": 32,
-    "num_random_features": 8,
-}
 POLYMERS = {
     "PMMA": "*CC(*)(C)C(=O)OC",
     "PS": "*CC(*)c1ccccc1",
@@ -28,14 +19,6 @@ POLYMERS = {
     "PP": "*CC(*)C",
 }
 JOB_TIMEOUT_MS = 300_000
-
-
-@pytest.fixture
-def context(tmp_path, qtbot):
-    ctx = AppContext(Settings(device="cpu", workspace=tmp_path / "ws"),
-                     settings_file=tmp_path / "settings.json")
-    yield ctx
-    assert ctx.jobs.shutdown(30_000)
 
 
 @pytest.fixture

@@ -4,21 +4,13 @@ small experimental CSV (about a second), and its ONNX exports."""
 from pathlib import Path
 
 import pytest
+from tiny_model import TINY as SHARED_TINY
 
 from engine.onnx_export import export_onnx
 from engine.training import TrainSettings, train_ensemble
 
 #: A 1-layer, 32-wide encoder on a 0–300 s grid of 31 points: exports in a fraction of a second.
-TINY = {
-    "hidden_size": 32,
-    "num_hidden_layers": 1,
-    "num_attention_heads": 2,
-    "intermediate_size": 64,
-    "head_hidden_size": 32,
-    "num_random_features": 8,
-    "curve_points": 31,
-    "curve_interval_s": 10.0,
-}
+TINY = {**SHARED_TINY, "curve_points": 31, "curve_interval_s": 10.0}
 FAST = TrainSettings(epochs=2, batch_size=4, learning_rate=3e-3, validation_fraction=0.25)
 POLYMERS = {
     "PMMA": "*CC(*)(C)C(=O)OC",

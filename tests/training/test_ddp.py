@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from training_setup import FAST, TINY
+from tiny_model import TINY
+from training_setup import FAST
 
 TORCHRUN = Path(sys.executable).with_name("torchrun")
 

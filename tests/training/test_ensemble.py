@@ -4,7 +4,8 @@ import json
 
 import numpy as np
 import pytest
-from training_setup import FAST, TINY
+from tiny_model import TINY
+from training_setup import FAST
 
 from engine.model import UnknownTokenError
 from engine.training import load_ensemble, train_ensemble

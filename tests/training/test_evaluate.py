@@ -5,7 +5,7 @@ import math
 
 import pandas as pd
 import pytest
-from training_setup import TINY
+from tiny_model import TINY
 
 from engine.cli import main
 from engine.jobs import Cancelled, CancelToken

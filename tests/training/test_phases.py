@@ -7,7 +7,8 @@ from dataclasses import replace
 import pytest
 import torch
 from safetensors.torch import load_file
-from training_setup import FAST, GRID, TINY
+from tiny_model import TINY
+from training_setup import FAST, GRID
 
 from engine.model import TrinityConfig
 from engine.training import (

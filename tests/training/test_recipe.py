@@ -1,7 +1,7 @@
 """The shipped model's recipe, tiny: generate → phase 1 → evaluate → phase 2 ensemble → record."""
 
 import pytest
-from training_setup import TINY
+from tiny_model import TINY
 
 from engine.jobs import Cancelled, CancelToken
 from engine.synthetic import SyntheticConfig

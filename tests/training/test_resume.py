@@ -11,7 +11,8 @@ from dataclasses import replace
 import pytest
 import torch
 from safetensors.torch import load_file
-from training_setup import FAST, TINY
+from tiny_model import TINY
+from training_setup import FAST
 
 from engine.jobs import Cancelled, CancelToken
 from engine.training import TrainingProgress, train_phase1

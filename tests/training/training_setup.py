@@ -1,16 +1,7 @@
-"""A tiny model and fast settings shared by the training tests."""
+"""Fast settings and polymers shared by the training tests (the tiny model: tiny_model)."""
 
 from engine.training import TrainSettings
 
-#: A 1-layer, 32-wide encoder: trains in milliseconds, exercises every code path.
-TINY = {
-    "hidden_size": 32,
-    "num_hidden_layers": 1,
-    "num_attention_heads": 2,
-    "intermediate_size": 64,
-    "head_hidden_size": 32,
-    "num_random_features": 8,
-}
 #: The synthetic set's grid, for runs (the baseline) that do not read it from the data.
 GRID = {"curve_points": 31, "curve_interval_s": 10.0}
 FAST = TrainSettings(

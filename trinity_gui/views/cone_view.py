@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-import pyqtgraph.exporters
 from PySide6.QtCore import QObject, QRectF, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
@@ -185,8 +184,10 @@ class ConeView(QWidget):
         paths ('Z') that Qt 6.12 writes. pyqtgraph's export mode still switches items such
         as symbols from cached pixmaps to vector drawing.
         """
+        from pyqtgraph.exporters import SVGExporter  # here: costs start-up time otherwise
+
         target = QRectF(0, 0, source.width(), source.height())
-        modes = pg.exporters.SVGExporter(self.plot.plotItem)
+        modes = SVGExporter(self.plot.plotItem)
         modes.setExportMode(True, {"antialias": True, "background": QColor("white")})
         painter = QPainter()
         try:

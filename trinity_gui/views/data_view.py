@@ -176,7 +176,7 @@ class DataView(QWidget):
         splitter.addWidget(tests)
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([780, 440])
+        splitter.setSizes([640, 340])  # the tests table first; the report's lines wrap below
         splitter.setChildrenCollapsible(False)
 
         layout = QVBoxLayout(self)

@@ -126,6 +126,10 @@ class TrainingView(QWidget):
         self.seeds.setToolTip("One seed trains one model; several train an ensemble")
         self.phase1_model = QComboBox()
         self.export_model = QComboBox()
+        for combo, placeholder in ((self.synthetic, "none yet: generate synthetic data"),
+                                   (self.phase1_model, "none yet: train phase 1"),
+                                   (self.export_model, "none yet: train a model")):
+            combo.setPlaceholderText(placeholder)
         form = QFormLayout()
         form.addRow("Model size", self.size)
         form.addRow("Epochs", self.epochs)
@@ -157,10 +161,17 @@ class TrainingView(QWidget):
         self.status.setWordWrap(True)
 
         # Results -----------------------------------------------------------------
-        self.plot = pg.PlotWidget(title="Loss (relative L2)")
-        self.plot.setLabel("bottom", "optimiser step")
+        self.plot = pg.PlotWidget(background="w")  # on white, like the cone view's plot
+        self.plot.setTitle("Loss (relative L2)", color="#000")
+        for side in ("bottom", "left"):
+            axis = self.plot.getAxis(side)
+            axis.setPen("k")
+            axis.setTextPen("k")
+        self.plot.setLabel("bottom", "optimiser step", color="#000")
         self.plot.setLogMode(y=True)
-        self.plot.addLegend()
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.addLegend(labelTextColor="k", brush=pg.mkBrush(255, 255, 255, 220),
+                            pen=pg.mkPen("#bbb"))
         self.train_curve = self.plot.plot([], [], name="training", pen=pg.mkPen("#1565c0"))
         self.val_curve = self.plot.plot([], [], name="validation", pen=pg.mkPen("#c62828"),
                                         symbol="o", symbolSize=6)
@@ -197,6 +208,7 @@ class TrainingView(QWidget):
         splitter.addWidget(left_widget)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([440, 560])  # the form needs less than it would take
         QVBoxLayout(self).addWidget(splitter)
 
         jobs = context.jobs
