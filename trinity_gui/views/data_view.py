@@ -460,16 +460,25 @@ class DataView(QWidget):
         self.count.setText(f"{self.proxy.rowCount()} of {total} tests")
 
 
+#: The roles `_FrameModel.data` answers (Qt asks for many more, for every cell).
+_ROLES = frozenset((Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole,
+                    Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole))
+
+
 class _FrameModel(QAbstractTableModel):
     """Read-only rows of the experiments table; UserRole gives sortable raw values."""
 
     def __init__(self) -> None:
         super().__init__()
         self.frame = pd.DataFrame(columns=[*COLUMNS, "dataset"])
+        self._cells: list[list] = []
 
     def set_frame(self, frame: pd.DataFrame) -> None:
         self.beginResetModel()
         self.frame = frame.reset_index(drop=True)[[c for c, _, _ in TABLE_COLUMNS]]
+        # Plain rows for data(): DataFrame.iat costs ~20 µs a cell, and sizing the
+        # columns alone asks for every cell (half a second at start-up).
+        self._cells = [list(row) for row in self.frame.itertuples(index=False, name=None)]
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -484,10 +493,10 @@ class _FrameModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+        if not index.isValid() or role not in _ROLES:
             return None
         column, _, decimals = TABLE_COLUMNS[index.column()]
-        value = self.frame.iat[index.row(), index.column()]
+        value = self._cells[index.row()][index.column()]
         missing = value is None or (isinstance(value, float) and math.isnan(value))
         if role == Qt.ItemDataRole.DisplayRole:
             if missing:
