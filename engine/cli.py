@@ -388,6 +388,34 @@ def _describe_model(info) -> list[str]:
             f"    data: {data.get('kind')} {data.get('path')} "
             f"(sha256 {str(data.get('sha256'))[:12]})"
         )
+    if info.recipe:
+        recipe = info.recipe["recipe"]
+        lines.append(
+            f"  recipe: {recipe['synthetic']['n_polymers']} synthetic polymers (seed "
+            f"{recipe['synthetic']['seed']}), phase 1 {recipe['phase1']['epochs']} epochs, "
+            f"phase 2 on {recipe['data']} data, seeds {recipe['seeds']}; code "
+            f"{(info.recipe.get('git') or {}).get('commit', 'unknown')[:10]}"
+        )
+    if info.evaluation:
+        lines += _describe_evaluation(info.evaluation)
+    return lines
+
+
+def _describe_evaluation(report: dict) -> list[str]:
+    """Held-out errors of each method, as `trinity evaluate` measured them."""
+    labels = {"physics": "physics only", "single": "single-phase", "two_phase": "two-phase"}
+    lines = [
+        f"  leave-one-polymer-out ({report['polymers']} polymers, {report['tests']} tests, "
+        f"seeds {report['seeds']}), median / mean relative error over all fluxes:"
+    ]
+    for method, label in labels.items():
+        scores = report["scores"].get(method, {}).get("all_fluxes", {})
+        cells = [
+            f"{target} {100 * s['median_relative_error']:.0f} / "
+            f"{100 * s['mean_relative_error']:.0f} %"
+            for target, s in scores.items()
+        ]
+        lines.append(f"    {label:<14}" + ", ".join(cells))
     return lines
 
 

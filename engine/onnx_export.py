@@ -268,7 +268,20 @@ def _metadata(
         "training": {label: m.training_config for label, m in members.items()},
         "metrics": {label: _record(m.folder / METRICS) for label, m in members.items()},
         "provenance": {label: _record(m.folder / PROVENANCE) for label, m in members.items()},
+        # Beside an ensemble built by `trinity recipe`: how it was made, and how well the
+        # method did on held-out polymers (leave-one-polymer-out).
+        "recipe": _record(model_dir / "recipe.json"),
+        "evaluation": _evaluation_summary(_record(model_dir / "evaluation.json")),
     }
+
+
+def _evaluation_summary(report: dict | None) -> dict | None:
+    """The scores of a leave-one-polymer-out report, without its per-fold detail."""
+    if report is None:
+        return None
+    keep = ("tests", "polymers", "seeds", "scores", "improvement_two_phase_over_single",
+            "paper_improvement")
+    return {key: report[key] for key in keep if key in report}
 
 
 def _record(path: Path) -> dict | None:

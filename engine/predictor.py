@@ -62,7 +62,8 @@ class ModelInfo:
 
     ``training``, ``metrics`` and ``provenance`` map each member (a model directory's
     name, or ``seed-N`` in an ensemble) to its training_config.json, metrics.json and
-    provenance.json.
+    provenance.json. ``recipe`` and ``evaluation`` (a model built by `trinity recipe`):
+    how it was made and its leave-one-polymer-out scores.
     """
 
     name: str
@@ -77,6 +78,8 @@ class ModelInfo:
     training: dict
     metrics: dict
     provenance: dict
+    recipe: dict | None = None
+    evaluation: dict | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,6 +187,8 @@ def _model_info(session, path: Path) -> tuple[ModelInfo, dict]:
         training=meta["training"],
         metrics=meta["metrics"],
         provenance=meta["provenance"],
+        recipe=meta.get("recipe"),
+        evaluation=meta.get("evaluation"),
     )
     return info, meta["tokenizer"]
 

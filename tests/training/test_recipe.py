@@ -3,7 +3,9 @@
 import pytest
 from tiny_model import TINY
 
+from engine.cli import main
 from engine.jobs import Cancelled, CancelToken
+from engine.predictor import read_model_info
 from engine.synthetic import SyntheticConfig
 from engine.training import default_settings, load_ensemble
 from engine.training.model_dir import read_json
@@ -28,7 +30,7 @@ def tiny_recipe(experimental_csv):
     )
 
 
-def test_recipe_builds_an_ensemble_with_its_scores_and_resumes(tiny_recipe, tmp_path):
+def test_recipe_builds_an_ensemble_with_its_scores_and_resumes(tiny_recipe, tmp_path, capsys):
     token = CancelToken()
     steps = []
 
@@ -59,8 +61,15 @@ def test_recipe_builds_an_ensemble_with_its_scores_and_resumes(tiny_recipe, tmp_
     assert record["evaluation"]["polymers"] == 4
     assert set(record["evaluation"]["scores"]) == {"physics", "single", "two_phase"}
     assert read_json(result.model_dir / "evaluation.json")["seeds"] == [0, 1]
-    if onnx_export_available():
-        assert result.onnx_path is not None and result.onnx_path.is_file()
+    assert onnx_export_available()
+    info = read_model_info(result.onnx_path)
+    assert info.members == 2 and info.recipe["recipe"]["seeds"] == [0, 1]
+    assert info.evaluation["polymers"] == 4
+    assert set(info.evaluation["scores"]) == {"physics", "single", "two_phase"}
+    assert main(["models", str(result.onnx_path)]) == 0
+    card = capsys.readouterr().out
+    assert "leave-one-polymer-out (4 polymers" in card and "two-phase" in card
+    assert "recipe: 6 synthetic polymers (seed 5)" in card
 
 
 def test_a_recipe_needs_distinct_seeds():
