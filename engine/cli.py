@@ -460,11 +460,8 @@ def cmd_recipe(args: argparse.Namespace) -> int:
     )
     print(f"Building the default model in {args.out} (rerun the same command to resume)",
           flush=True)
-    last = [""]
-
     def show(p) -> None:
-        if p.message != last[0]:
-            last[0] = p.message
+        if getattr(p, "epoch_done", True):  # training: one line per epoch, not per step
             print(f"  {p.message} ({p.elapsed_s:.0f} s)", flush=True)
 
     token = CancelToken()

@@ -44,6 +44,7 @@ STEPS = ("generate", "phase 1", "evaluate", "phase 2", "record", "export")
 SHIPPED_POLYMERS = 20_000
 SHIPPED_PHASE1_EPOCHS = 3
 SHIPPED_SEEDS = (0, 1, 2)
+SHIPPED_NAME = "trinity-default"
 
 
 @dataclass(frozen=True)
@@ -88,15 +89,14 @@ class RecipeResult:
 def _step_progress(
     index: int, name: str, progress: ProgressCallback | None, start: float
 ) -> Callable[[Progress], None] | None:
-    """Report a step's own progress as ``step k/6 <name>: <its message>``."""
+    """Pass a step's own reports on (their kind, counts and losses kept) with the message
+    prefixed ``step k/6 <name>:`` and the time counted from the recipe's start."""
     if progress is None:
         return None
 
     def report(p: Progress) -> None:
-        progress(
-            Progress(index, len(STEPS), f"step {index + 1}/{len(STEPS)} {name}: {p.message}",
-                     time.perf_counter() - start)
-        )
+        progress(replace(p, message=f"step {index + 1}/{len(STEPS)} {name}: {p.message}",
+                         elapsed_s=time.perf_counter() - start))
 
     return report
 
@@ -152,7 +152,8 @@ def build_default_model(
         from engine.onnx_export import export_onnx
 
         onnx_path = out / "default.onnx"
-        step(5, lambda p: export_onnx(model, onnx_path, progress=p, cancel=cancel))
+        step(5, lambda p: export_onnx(model, onnx_path, name=SHIPPED_NAME, progress=p,
+                                      cancel=cancel))
     return RecipeResult(
         out_dir=out,
         model_dir=model,
