@@ -444,16 +444,24 @@ def cmd_recipe(args: argparse.Namespace) -> int:
     from engine.jobs import Cancelled, CancelToken
     from engine.synthetic import SyntheticConfig
     from engine.training import default_settings
-    from engine.training.recipe import Recipe, build_default_model
+    from engine.training.recipe import (
+        SHIPPED_PHASE1_EPOCHS,
+        SHIPPED_POLYMERS,
+        SHIPPED_SEEDS,
+        Recipe,
+        build_default_model,
+    )
 
     transformers.utils.logging.disable_progress_bar()
-    seeds = _seeds(args.seeds)
+    seeds = _seeds(args.seeds) or list(SHIPPED_SEEDS)
     recipe = Recipe(
-        synthetic=SyntheticConfig(n_polymers=args.polymers, seed=args.synthetic_seed),
+        synthetic=SyntheticConfig(n_polymers=args.polymers or SHIPPED_POLYMERS,
+                                  seed=args.synthetic_seed),
         seeds=tuple(seeds),
         size=args.size,
         init=args.init,
-        phase1=default_settings("phase1", epochs=args.phase1_epochs, device=args.device),
+        phase1=default_settings("phase1", epochs=args.phase1_epochs or SHIPPED_PHASE1_EPOCHS,
+                                device=args.device),
         phase2=default_settings("phase2", device=args.device),
         data=args.data,
         evaluate=not args.no_evaluate,
@@ -628,12 +636,11 @@ def build_parser() -> argparse.ArgumentParser:
         "recipe", help="reproduce the shipped model: generate, phase 1, evaluate, phase 2, ONNX"
     )
     recipe.add_argument("--out", required=True, help="recipe folder (resumed if it exists)")
-    recipe.add_argument("--polymers", type=int, default=20_000,
+    recipe.add_argument("--polymers", type=int,
                         help="hypothetical polymers in the synthetic set (default 20000)")
     recipe.add_argument("--synthetic-seed", type=int, default=0)
-    recipe.add_argument("--seeds", default="0,1,2", help="ensemble seeds (default 0,1,2)")
-    recipe.add_argument("--phase1-epochs", type=int, default=3,
-                        help="phase-1 epochs (default 3)")
+    recipe.add_argument("--seeds", help="ensemble seeds (default 0,1,2)")
+    recipe.add_argument("--phase1-epochs", type=int, help="phase-1 epochs (default 3)")
     recipe.add_argument("--size", choices=("small", "molformer"), default="small")
     recipe.add_argument("--init", help="folder with MoLFormer-XL weights to start from")
     recipe.add_argument("--data", default="shipped",

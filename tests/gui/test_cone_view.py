@@ -8,6 +8,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+from engine.datasets import COLUMNS
 from engine.polymer import parse_polymer
 from trinity_gui.views.cone_view import ConeView
 
@@ -141,21 +142,7 @@ def test_shipped_pmma_experiments_are_drawn_at_their_condition(view, qtbot):
 
 
 def test_imported_experiments_replace_the_shipped_ones(view, qtbot):
-    view.set_experiments(
-        pd.DataFrame(
-            columns=[
-                "polymer",
-                "smiles",
-                "heat_flux_kw_m2",
-                "thickness_mm",
-                "tig_s",
-                "phrr_kw_m2",
-                "thr_mj_m2",
-                "curve_file",
-                "line",
-            ]
-        )
-    )
+    view.set_experiments(pd.DataFrame(columns=list(COLUMNS)))
     view.set_polymer(parse_polymer(PMMA))
     _settled(view, qtbot)
     assert view.measured_curves == []
