@@ -347,7 +347,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from engine.predictor import OnnxPredictor, predict_frame, read_tests_csv
+    from engine.prediction_table import predict_frame, read_tests_csv
+    from engine.predictor import OnnxPredictor
 
     frame = read_tests_csv(args.input)
     predictor = OnnxPredictor(args.model)

@@ -5,7 +5,6 @@ available, else the CPU), reads what it needs from the file's metadata, and turn
 repeat-unit SMILES and test conditions into a `Prediction`: t_ig, pHRR, THR and the HRR
 curve, each as the ensemble's mean and spread. SMILES are validated and canonicalised
 by `engine.polymer.parse_polymer` and split by `engine.smiles_tokens`, as in training.
-`predict_frame` does the same for a table of tests, keeping bad rows with the reason.
 
 This module imports neither torch nor transformers, so a desktop install that only
 predicts stays small and starts fast.
@@ -14,14 +13,12 @@ predicts stays small and starts fast.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from engine.onnx_format import (
     CURVE,
@@ -30,8 +27,6 @@ from engine.onnx_format import (
     KEY_PREFIX,
     ONNX_FORMAT_VERSION,
     OUTPUTS,
-    SCALARS,
-    STD,
 )
 from engine.polymer import PolymerError, parse_polymer
 from engine.smiles_tokens import split_smiles
@@ -41,10 +36,6 @@ BATCH_SIZE = 32
 #: Threads beyond this rarely pay for a model of the small size, and leave a desktop
 #: machine sluggish.
 MAX_DEFAULT_THREADS = 4
-#: Columns a table of tests needs (`predict_frame`, ``trinity predict``).
-INPUT_COLUMNS = ("smiles", "heat_flux_kw_m2", "thickness_mm")
-#: Columns `predict_frame` adds: each scalar and its spread, then the reason a row failed.
-RESULT_COLUMNS = (*(name + suffix for name in SCALARS for suffix in ("", STD)), "error")
 _EXPORT_HINT = "export one with `trinity export MODEL_DIR --out MODEL.onnx`"
 _REQUIRED_METADATA = (
     "name", "created", "trinity_version", "opset", "members", "time_grid_s", "units",
@@ -327,125 +318,3 @@ def _conditions(values: float | Sequence[float], n: int, name: str, unit: str) -
             f"{name} must be a positive number in {unit}, not {array[bad][0]:g}."
         )
     return array.astype(np.float32)
-
-
-# Tables of tests -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class PredictionTable:
-    """A table of tests with predictions, and the rows that could not be predicted.
-
-    ``frame`` holds the input columns (a column that clashes with a result column is
-    kept as ``<name>_input``), the `RESULT_COLUMNS` (NaN and a reason in ``error``
-    where a row failed, ``error`` empty where it did not). ``errors`` are
-    ``(line, reason)`` with CSV line numbers (the header is line 1). ``prediction``
-    covers the good rows, which sit at positions ``rows`` of ``frame``.
-    """
-
-    frame: pd.DataFrame
-    errors: list[tuple[int, str]]
-    prediction: Prediction
-    rows: np.ndarray
-
-    def curves(self) -> pd.DataFrame:
-        """The predicted HRR curves in long format, one row per test and time."""
-        p, points = self.prediction, len(self.prediction.time_s)
-        return pd.DataFrame({
-            "line": np.repeat(self.rows + 2, points),
-            "smiles": np.repeat(np.asarray(p.smiles, dtype=object), points),
-            "heat_flux_kw_m2": np.repeat(p.heat_flux_kw_m2, points),
-            "thickness_mm": np.repeat(p.thickness_mm, points),
-            "time_s": np.tile(p.time_s, len(p)),
-            "hrr_kw_m2": p.hrr_kw_m2.ravel(),
-            "hrr_kw_m2_std": p.hrr_kw_m2_std.ravel(),
-        })
-
-
-def read_tests_csv(path: str | Path) -> pd.DataFrame:
-    """A CSV of tests as text cells, so `predict_frame` can name each bad value as written."""
-    path = Path(path)
-    if not path.is_file():
-        raise PredictorError(f"The input file {path} does not exist.")
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise PredictorError(f"{path} is empty; give a header and one test per row.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise PredictorError(f"{path} is not a readable CSV table ({error}).") from None
-    if frame.empty:
-        raise PredictorError(f"{path} has a header but no tests; give one test per row.")
-    return frame
-
-
-def predict_frame(predictor: OnnxPredictor, frame: pd.DataFrame) -> PredictionTable:
-    """Predict every good row of a table of tests; bad rows are kept with the reason.
-
-    The table needs ``smiles``, ``heat_flux_kw_m2`` and ``thickness_mm`` columns (names
-    matched case-insensitively); a missing one raises `PredictorError`.
-    """
-    columns = _input_columns(frame)
-    encoded: dict[str, tuple[str, np.ndarray] | str] = {}
-    good, conditions, errors = [], [], []
-    for position, (smiles, flux, thickness) in enumerate(
-        frame[list(columns)].itertuples(index=False, name=None)
-    ):
-        smiles = _text(smiles)
-        try:
-            row = (_positive(flux, columns[1], "kW/m²"), _positive(thickness, columns[2], "mm"))
-        except PredictorError as error:
-            errors.append((position + 2, str(error)))
-            continue
-        if smiles not in encoded:
-            try:
-                encoded[smiles] = predictor.encode(smiles)
-            except PredictorError as error:
-                encoded[smiles] = str(error)
-        if isinstance(encoded[smiles], str):
-            errors.append((position + 2, encoded[smiles]))
-            continue
-        good.append((position, encoded[smiles]))
-        conditions.append(row)
-    rows = np.asarray([position for position, _ in good], dtype=np.int64)
-    flux, thickness = np.asarray(conditions, dtype=np.float32).reshape(-1, 2).T
-    prediction = predictor._run([e for _, e in good], flux, thickness)
-    out = frame.rename(columns={c: f"{c}_input" for c in frame.columns if c in RESULT_COLUMNS})
-    out = out.reset_index(drop=True)
-    for name in RESULT_COLUMNS[:-1]:
-        values = np.full(len(out), np.nan)
-        values[rows] = getattr(prediction, name)
-        out[name] = values
-    out["error"] = ""
-    for line, message in errors:
-        out.loc[line - 2, "error"] = message
-    return PredictionTable(out, errors, prediction, rows)
-
-
-def _input_columns(frame: pd.DataFrame) -> tuple[str, str, str]:
-    by_name = {str(c).strip().lower(): c for c in frame.columns}
-    missing = [c for c in INPUT_COLUMNS if c not in by_name]
-    if missing:
-        raise PredictorError(
-            f"The table has no {' or '.join(repr(c) for c in missing)} column; every test "
-            "needs smiles, heat_flux_kw_m2 (kW/m²) and thickness_mm (mm)."
-        )
-    return tuple(by_name[c] for c in INPUT_COLUMNS)
-
-
-def _text(value: object) -> str:
-    """A cell as text; a missing cell is empty, which `parse_polymer` explains."""
-    missing = value is None or (isinstance(value, float) and math.isnan(value))
-    return "" if missing else str(value).strip()
-
-
-def _positive(value: object, column: str, unit: str) -> float:
-    text = str(value).strip()
-    if text.lower() in ("", "nan"):
-        raise PredictorError(f"{column} is empty; give a positive number in {unit}.")
-    try:
-        number = float(text)
-    except ValueError:
-        raise PredictorError(f"{column} is {text!r}, not a number in {unit}.") from None
-    if not (math.isfinite(number) and number > 0):
-        raise PredictorError(f"{column} is {text}; give a positive number in {unit}.")
-    return number

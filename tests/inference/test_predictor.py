@@ -12,13 +12,8 @@ from inference_setup import QUERIES
 
 from engine import predictor as predictor_module
 from engine.polymer import parse_polymer
-from engine.predictor import (
-    RESULT_COLUMNS,
-    OnnxPredictor,
-    PredictorError,
-    predict_frame,
-    read_tests_csv,
-)
+from engine.prediction_table import RESULT_COLUMNS, predict_frame, read_tests_csv
+from engine.predictor import OnnxPredictor, PredictorError
 from engine.training import load_ensemble
 
 

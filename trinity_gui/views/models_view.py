@@ -87,7 +87,7 @@ def rank(frame: pd.DataFrame, column: str, ascending: bool) -> pd.DataFrame:
 
 def screen_csv(predictor, csv: Path, progress, cancel) -> Screening:
     """Predict every candidate of ``csv`` in chunks (runs in the job's thread)."""
-    from engine.predictor import predict_frame, read_tests_csv
+    from engine.prediction_table import predict_frame, read_tests_csv
 
     frame = read_tests_csv(csv)
     chunks = max(1, math.ceil(len(frame) / PREDICT_CHUNK))
