@@ -312,7 +312,7 @@ def _table(dest: np.ndarray, p: Property) -> None:
 # -- compiled kernel ----------------------------------------------------------------------
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, error_model="numpy")
 def _advance_batch(
     rows, comp, tab, reac, link, scal, settings, mass, temp, state, out, n_out, status
 ):
@@ -333,7 +333,7 @@ def _advance_batch(
         )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _prop(tab, k, temp):
     value = tab[0, k]
     for j in range((tab.shape[0] - 1) // 3):
@@ -342,7 +342,7 @@ def _prop(tab, k, temp):
     return value
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _enthalpy(tab, k, temp):
     """A primitive of _prop (J/kg up to a constant): exact for the hinge-form tables."""
     value = tab[0, k] * temp
@@ -356,7 +356,7 @@ def _enthalpy(tab, k, temp):
     return value
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _kirchhoff(reac, link, tab, r, temp):
     """ΔH_r at temp and its temperature derivative by Kirchhoff's law from the reference
     temperature: the products' minus the source's enthalpy change (material.py)."""
@@ -372,7 +372,7 @@ def _kirchhoff(reac, link, tab, r, temp):
     return heat, slope
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _advance(comp, tab, reac, link, scal, settings, mass, temp, state, out, n_out):
     """Step one scenario until it ends, fails or fills its output buffer; returns why."""
     slots = comp.shape[1]
@@ -576,7 +576,7 @@ def _advance(comp, tab, reac, link, scal, settings, mass, temp, state, out, n_ou
                 return FULL
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _cell_props(comp, tab, mass, temp, n, dx, dxe, cond, heat_cap, kappa):
     """Thickness, conductivity, heat capacity and absorption coefficient of every cell:
     k and κ mix by volume, heat capacity by mass."""
@@ -603,7 +603,7 @@ def _cell_props(comp, tab, mass, temp, n, dx, dxe, cond, heat_cap, kappa):
         kappa[i] = kap
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _transmission(fds, dx, kappa, n, trans, absorb):
     """Fraction of a diffuse beam each cell passes (trans) and absorbs (absorb = 1 − trans).
 
@@ -632,7 +632,7 @@ def _transmission(fds, dx, kappa, n, trans, absorb):
         absorb[i] = 1.0 - trans[i]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _two_flux(q_enter, eps, temp, n, trans, absorb, emitted, rad):
     """Radiation absorbed by each cell (W/m²) from the two sweeps of _transmission's cells.
 
@@ -664,7 +664,7 @@ def _two_flux(q_enter, eps, temp, n, trans, absorb, emitted, rad):
         up = above
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _thomas(off, diag, rhs, n, work, x):
     """Solve the symmetric tridiagonal system (off-diagonal off[:n-1]) into x.
 
@@ -683,7 +683,7 @@ def _thomas(off, diag, rhs, n, work, x):
         x[i] -= work[i] * x[i + 1]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _record(scal, comp, mass, temp, state, dxe, cond, heat_cap, n, out, n_out):
     """Store the outputs at the next slot; cell properties are those the step just used."""
     slot = n_out[0]
