@@ -183,3 +183,28 @@ def test_clearing_the_polymer_empties_the_plot(view, qtbot):
     assert view.measured_curves == []
     with pytest.raises(ValueError, match="nothing to export"):
         view.export_csv("unused.csv")
+
+
+def test_redrawing_the_plot_keeps_every_reference_to_none(view, qtbot):
+    """PySide6-Essentials 6.12.0 on CPython 3.11 drops a reference to None on each void
+    QPainter call; a redraw makes hundreds of them, and after about a hundred redraws the
+    process aborts ("none_dealloc: deallocating None"). 20 redraws of a real curve show
+    the loss as thousands of references; the pinned release loses none."""
+    import gc
+    import sys
+
+    view.set_predictor(FakePredictor())
+    view.set_polymer(parse_polymer(PMMA, name="PMMA"))
+    _settled(view, qtbot)
+    qtbot.waitUntil(lambda: view.comparison.predicted is not None, timeout=WAIT_MS)
+    view.show()
+    view.plot.grab()  # first paint: caches, fonts and glyphs are made once
+    gc.collect()
+    before = sys.getrefcount(None)
+    for _ in range(20):
+        view.plot.viewport().update()
+        image = view.plot.grab()
+        assert not image.isNull()
+    del image
+    gc.collect()
+    assert sys.getrefcount(None) >= before
