@@ -17,8 +17,10 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import pickle
 import random
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -39,6 +41,10 @@ LAST_CHECKPOINT = "last.pt"
 
 class TrainingError(ValueError):
     """A training request that cannot run (settings, device, folder), with the reason."""
+
+
+class CheckpointError(TrainingError):
+    """A checkpoint that cannot be resumed from: damaged, of another run, or not plain data."""
 
 
 @dataclass(frozen=True)
@@ -208,9 +214,19 @@ def _parameter_groups(model: torch.nn.Module, weight_decay: float) -> list[dict]
 
 
 def _rng_state() -> dict:
+    """Every random generator's state as tensors, ints and tuples, so that a checkpoint
+    loads with ``torch.load(weights_only=True)`` (numpy's state would need unpickling
+    numpy objects, which is what lets a foreign file run code)."""
+    kind, key, position, has_gauss, cached_gaussian = np.random.get_state()
     state = {
         "torch": torch.get_rng_state(),
-        "numpy": np.random.get_state(),
+        "numpy": {
+            "kind": str(kind),
+            "key": torch.from_numpy(key.astype(np.int64)),
+            "pos": int(position),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached_gaussian),
+        },
         "python": random.getstate(),
     }
     if torch.cuda.is_available():
@@ -219,18 +235,60 @@ def _rng_state() -> dict:
 
 
 def _set_rng_state(state: dict) -> None:
-    torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
+    numpy_state = state["numpy"]
+    key = numpy_state["key"].cpu().numpy().astype(np.uint32)
+    torch.set_rng_state(state["torch"].cpu())
+    np.random.set_state(
+        (
+            numpy_state["kind"],
+            key,
+            int(numpy_state["pos"]),
+            int(numpy_state["has_gauss"]),
+            float(numpy_state["cached_gaussian"]),
+        )
+    )
+    version, internal, gauss_next = state["python"]
+    random.setstate((version, tuple(internal), gauss_next))
     if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+        torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda"]])
 
 
 def atomic_save(obj: object, path: Path) -> None:
-    """torch.save to a temporary name, then rename: a kill never leaves half a file."""
+    """torch.save to a temporary name, synced to disk, then rename: a kill (or a power
+    cut) never leaves half a file under ``path``, only a ``.tmp`` that resuming removes."""
     tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
+    with open(tmp, "wb") as handle:
+        torch.save(obj, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def load_checkpoint(path: Path, device: torch.device | str, remedy: str):
+    """A checkpoint's content, read as tensors and plain data only.
+
+    ``weights_only=True`` everywhere: a training folder may come from someone else, and
+    unpickling arbitrary objects runs their code. A file that cannot be read so (an
+    older Trinity's checkpoint, someone's pickle) or is damaged raises `CheckpointError`
+    naming it, with ``remedy`` (what to do) after the semicolon.
+    """
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except pickle.UnpicklingError:
+        if zipfile.is_zipfile(path):
+            raise CheckpointError(
+                f"The training checkpoint {path} holds Python objects besides tensors and "
+                "numbers (a checkpoint of an older Trinity, or a file from elsewhere), which "
+                f"are not loaded because loading them could run code; {remedy}."
+            ) from None
+        problem = "is not a PyTorch checkpoint"
+    except OSError:
+        raise  # unreadable (permissions, a vanished disk): the command reports it as it is
+    except Exception:  # torch raises many types for a cut or foreign file
+        problem = "is damaged or incomplete"
+    if path.stat().st_size == 0:
+        problem = "is empty"
+    raise CheckpointError(f"The training checkpoint {path} {problem}; {remedy}.")
 
 
 class _Trainer:
@@ -304,21 +362,65 @@ class _Trainer:
     # Checkpoints -----------------------------------------------------------------------
 
     def restore(self) -> int:
-        """Load the last checkpoint if there is one; the number of epochs it holds."""
+        """Load the last checkpoint if there is one; the number of epochs it holds.
+
+        Leftovers of a save that was killed (``*.tmp``) are removed first; only renamed,
+        complete files count. The best epoch's weights are checked here too, so a
+        damaged file stops the run now rather than after the remaining epochs.
+        """
+        if self.world.is_main and self.folder.is_dir():
+            for stale in self.folder.glob("*.tmp"):
+                stale.unlink(missing_ok=True)
         path = self.folder / LAST_CHECKPOINT
         if not path.is_file():
             return 0
-        state = torch.load(path, map_location=self.device, weights_only=False)
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
-        self.scaler.load_state_dict(state["scaler"])
-        _set_rng_state(state["rng"][self.world.rank])
-        self.epoch = state["epoch"]
-        self.best_epoch, self.best_loss = state["best_epoch"], state["best_loss"]
-        self.bad_epochs = state["bad_epochs"]
-        self.history = [EpochRecord(**r) for r in state["history"]]
+        restart = "delete it and rerun the same command to train again from the first epoch"
+        state = load_checkpoint(path, self.device, restart)
+        try:
+            self.model.load_state_dict(state["model"])
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+            self.scaler.load_state_dict(state["scaler"])
+            _set_rng_state(state["rng"][self.world.rank])
+            self.epoch = int(state["epoch"])
+            self.best_epoch = int(state["best_epoch"])
+            self.best_loss = None if state["best_loss"] is None else float(state["best_loss"])
+            self.bad_epochs = int(state["bad_epochs"])
+            self.history = [EpochRecord(**r) for r in state["history"]]
+        except (KeyError, IndexError, TypeError, ValueError, RuntimeError, AttributeError):
+            raise CheckpointError(
+                f"The training checkpoint {path} is not a checkpoint of this training run "
+                f"(its content does not fit this model and its settings); {restart}."
+            ) from None
+        self._load_best()
         return self.epoch
+
+    def _load_best(self) -> dict:
+        """The best epoch's weights, which the last checkpoint names."""
+        best = self._best_path(self.best_epoch)
+        restart = (
+            f"delete the folder {self.folder} and rerun the same command to train again "
+            "from the first epoch"
+        )
+        if not best.is_file():
+            raise CheckpointError(
+                f"The best epoch's weights {best}, which {self.folder / LAST_CHECKPOINT} "
+                f"names, are missing; {restart}."
+            )
+        weights = load_checkpoint(best, self.device, restart)
+        expected = self.model.state_dict()
+        if not (
+            isinstance(weights, dict)
+            and weights.keys() == expected.keys()
+            and all(
+                isinstance(weights[k], torch.Tensor) and weights[k].shape == v.shape
+                for k, v in expected.items()
+            )
+        ):
+            raise CheckpointError(
+                f"The best epoch's weights {best} do not fit this model; {restart}."
+            )
+        return weights
 
     def _best_path(self, epoch: int) -> Path:
         return self.folder / f"best-epoch-{epoch:04d}.pt"
@@ -442,10 +544,7 @@ class _Trainer:
                 epoch_done=True,
                 message=_epoch_line(record, self.settings.epochs),
             )
-        best = torch.load(
-            self._best_path(self.best_epoch), map_location=self.device, weights_only=True
-        )
-        self.model.load_state_dict(best)
+        self.model.load_state_dict(self._load_best())
         return self._result(resumed, stopped_early and self.epoch < self.settings.epochs)
 
     def _result(self, resumed: int, stopped_early: bool) -> FitResult:

@@ -80,7 +80,7 @@ def test_two_processes_train_resume_after_sigkill_and_match_an_uninterrupted_run
     metrics = json.loads((resumed / "metrics.json").read_text())
     assert config["world_size"] == 2
     assert [e["epoch"] for e in metrics["epochs"]] == list(range(FAST.epochs))
-    state = torch.load(resumed / "checkpoints" / "last.pt", weights_only=False)
+    state = torch.load(resumed / "checkpoints" / "last.pt", weights_only=True)
     assert len(state["rng"]) == 2  # each process's random state, to resume it exactly
     mine, theirs = (load_file(d / "model.safetensors") for d in (resumed, reference))
     assert all(torch.equal(mine[k], theirs[k]) for k in mine)
