@@ -8,7 +8,10 @@ rerun resumes. The GUI wraps the same functions in QThreads; scripts pass nothin
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.connection
+import os
 import pickle
 import queue
 import threading
@@ -16,6 +19,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 class Cancelled(Exception):
@@ -78,6 +82,17 @@ class ProgressReporter:
             self._callback(Progress(done, self.total, message, elapsed))
 
 
+#: How long a job whose window died may take to save its work before its process ends.
+ORPHAN_GRACE_S = 60.0
+#: The exit status of a job process ended because its window died and it did not stop.
+EXIT_ORPHANED = 75
+#: The messages a job saves with its outcome (`run_in_process`, ``state_file``).
+CANCELLED = "Cancelled; what was finished is saved."
+ORPHAN_CANCELLED = ("The window closed while this job ran, so it was cancelled; what was "
+                    "finished is saved.")
+ORPHAN_FINISHED = "Finished after the window had closed."
+
+
 class JobProcessError(RuntimeError):
     """A job's process died without saying why (killed, out of memory, a native crash)."""
 
@@ -117,25 +132,79 @@ def _portable(exc: BaseException) -> BaseException:
     return exc
 
 
-def _watch(stop, token: CancelToken) -> None:
-    """Turn the parent's stop flag into the child's token (polled: an event's waiters
-    would deadlock the parent's ``set`` if the child died while waiting)."""
+def _parent_gone(timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for this process's parent to end; True if it has.
+
+    The parent's sentinel becomes ready when the parent exits for any reason, a crash
+    or a SIGKILL included, on every platform; a process without a multiprocessing
+    parent just sleeps.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        time.sleep(timeout)
+        return False
+    return bool(multiprocessing.connection.wait([parent.sentinel], timeout))
+
+
+def _watch(stop, token: CancelToken, orphaned: threading.Event, grace_s: float) -> None:
+    """Turn the parent's stop flag, or the parent's death, into the child's token.
+
+    The stop flag is polled (an event's waiters would deadlock the parent's ``set`` if
+    the child died while waiting). A job whose window has died has nobody to report to
+    and must not run on as an orphan: it is cancelled, saves what it finished as on any
+    cancel, and if it has not ended ``grace_s`` seconds later the process ends anyway.
+    """
     while not stop.value:
-        time.sleep(0.1)
+        if _parent_gone(0.1):
+            orphaned.set()
+            token.cancel()
+            time.sleep(grace_s)
+            os._exit(EXIT_ORPHANED)
     token.cancel()
 
 
-def _child_main(function: Callable, kwargs: dict, messages, stop) -> None:
+def _outcome_message(exc: BaseException) -> str:
+    """The sentence the history shows for a failure: the engine's own, else its type."""
+    module = type(exc).__module__ or ""
+    if module.startswith("engine") or isinstance(exc, ValueError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _save_outcome(state_file: str | None, state: str, message: str) -> None:
+    """Record how the job ended where the history will look (see `JobOutcome`)."""
+    if state_file is None:
+        return
+    from engine.workspace import JobOutcome, WorkspaceError, save_job_outcome
+
+    with contextlib.suppress(WorkspaceError):  # the parent still hears of it, if alive
+        save_job_outcome(Path(state_file), JobOutcome(state, time.time(), message))
+
+
+def _child_main(function: Callable, kwargs: dict, messages, stop, state_file: str | None,
+                grace_s: float) -> None:
     token = CancelToken()
-    threading.Thread(target=_watch, args=(stop, token), daemon=True).start()
+    orphaned = threading.Event()
+    threading.Thread(target=_watch, args=(stop, token, orphaned, grace_s), daemon=True,
+                     name="trinity-job-watch").start()
     try:
         result = function(**kwargs, progress=_ChildProgress(messages), cancel=token)
     except Cancelled as exc:
-        _send(messages, "cancelled", str(exc))
+        _save_outcome(state_file, "cancelled", ORPHAN_CANCELLED if orphaned.is_set()
+                      else CANCELLED)
+        message = ("cancelled", str(exc))
     except BaseException as exc:  # every failure goes back to the parent
-        _send(messages, "error", _portable(exc))
+        _save_outcome(state_file, "failed", _outcome_message(exc))
+        message = ("error", _portable(exc))
     else:
-        _send(messages, "result", result)
+        _save_outcome(state_file, "finished", ORPHAN_FINISHED if orphaned.is_set() else "")
+        message = ("result", result)
+    if orphaned.is_set() or _parent_gone(0):
+        # Nobody reads the pipe any more: a large result would block the queue's feeder
+        # thread, and the exit that waits for it, for ever.
+        messages.cancel_join_thread()
+        return
+    _send(messages, *message)
 
 
 def run_in_process(
@@ -144,6 +213,7 @@ def run_in_process(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    state_file: str | Path | None = None,
     **kwargs,
 ) -> object:
     """``function(**kwargs, progress=, cancel=)`` in a fresh process; its result or error.
@@ -155,10 +225,18 @@ def run_in_process(
     Progress reports and log lines (``progress.log``) come back as they happen;
     cancelling ``cancel`` cancels the child's own token, so the job stops as it would
     in-process, raising `Cancelled` here after it has saved its work.
+
+    The child dies with this process: if this process ends without stopping it (a crash,
+    a kill), the child cancels itself and exits, at the latest `ORPHAN_GRACE_S` seconds
+    later. With ``state_file``, the child saves how it ended there (a
+    `engine.workspace.JobOutcome`) before it says so here, so the history can tell a
+    job that finished after its window died from one that was interrupted.
     """
     context = multiprocessing.get_context("spawn")
     messages, stop = context.Queue(), context.RawValue("b", 0)
-    child = context.Process(target=_child_main, args=(function, kwargs, messages, stop),
+    state = None if state_file is None else str(state_file)
+    child = context.Process(target=_child_main,
+                            args=(function, kwargs, messages, stop, state, ORPHAN_GRACE_S),
                             daemon=True, name="trinity-job")
     child.start()
     try:

@@ -8,7 +8,7 @@
       models/       trained model directories and ensembles (engine.training.model_dir)
       onnx/         exported or imported ONNX files
       runs/         evaluation reports
-      jobs/         history.json and one log per job (<id>.log)
+      jobs/         history.json, one log per job (<id>.log) and how it ended (<id>.state.json)
       logs/         trinity.log: details of errors shown to the user as one sentence
       workspace.json  state of the project (the active model)
 
@@ -36,6 +36,8 @@ from pathlib import Path
 HISTORY_FORMAT = 1
 DEVICES = ("auto", "cuda", "cpu")
 JOB_STATES = ("queued", "running", "finished", "failed", "cancelled", "interrupted")
+#: The states a job saves when it ends (`JobOutcome`).
+JOB_OUTCOMES = ("finished", "failed", "cancelled")
 #: The history keeps this many most recent jobs; older records (not their logs) drop off.
 HISTORY_LIMIT = 500
 _SCHEDULER = re.compile(r"^[a-z]+://[^\s:/]+(:\d+)?/?$")
@@ -169,6 +171,45 @@ class JobRecord:
     @property
     def elapsed_s(self) -> float:
         return max(0.0, self.ended - self.started) if self.started and self.ended else 0.0
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """How a job ended, saved by whatever ran it the moment it ended (``jobs/<id>.state.json``).
+
+    The history is written by the window; a job that runs in a process of its own can
+    outlive a window that crashed or was killed, finish or be cancelled there, and only
+    this file then knows. `Workspace.load_history` reads it for a job the history still
+    calls running or queued.
+    """
+
+    state: str
+    ended: float
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        if self.state not in JOB_OUTCOMES:
+            raise WorkspaceError(
+                f"A job's outcome is finished, failed or cancelled, not {self.state!r}."
+            )
+
+
+def save_job_outcome(path: Path, outcome: JobOutcome) -> None:
+    """Write ``outcome`` to ``path`` atomically (a reader sees all of it or nothing)."""
+    write_json_atomic(path, asdict(outcome))
+
+
+def read_job_outcome(path: Path) -> JobOutcome | None:
+    """The outcome saved in ``path``; None when there is none or it cannot be trusted
+    (damaged files are set aside by `read_json_file`): the job is then interrupted."""
+    try:
+        data = read_json_file(path, "job outcome")
+        if not isinstance(data, dict):
+            return None
+        return JobOutcome(str(data.get("state")), float(data.get("ended", 0.0)),
+                          str(data.get("message", "")))
+    except (WorkspaceError, TypeError, ValueError):
+        return None
 
 
 # Models --------------------------------------------------------------------------------
@@ -320,6 +361,16 @@ class Workspace:
     def job_log(self, job_id: str) -> Path:
         return self.root / "jobs" / f"{job_id}.log"
 
+    def job_state_path(self, job_id: str) -> Path:
+        """Where a job saves its `JobOutcome` when it ends."""
+        return self.root / "jobs" / f"{job_id}.state.json"
+
+    def save_job_outcome(self, job_id: str, outcome: JobOutcome) -> None:
+        save_job_outcome(self.job_state_path(job_id), outcome)
+
+    def job_outcome(self, job_id: str) -> JobOutcome | None:
+        return read_job_outcome(self.job_state_path(job_id))
+
     def new_path(self, folder: Path, stem: str, suffix: str = "") -> Path:
         """A name in ``folder`` that does not exist yet: ``stem``, then ``stem-2``, …"""
         stem = re.sub(r"[^\w.+-]+", "-", stem).strip("-") or "item"
@@ -394,8 +445,14 @@ class Workspace:
     # Job history ---------------------------------------------------------------------
 
     def load_history(self) -> list[JobRecord]:
-        """Past jobs, oldest first. A job that was running when Trinity stopped is
-        reported as interrupted: its engine function resumes when it is queued again."""
+        """Past jobs, oldest first.
+
+        A job the history still calls running or queued (Trinity stopped, or crashed,
+        before it could write the end) takes the outcome the job saved itself
+        (`JobOutcome`): a job in its own process may well have finished or been cancelled
+        cleanly after the window died. Without one it is reported as interrupted: its
+        engine function resumes when it is queued again.
+        """
         data = read_json_file(self.history_path, "job history")
         if data is None:
             return []
@@ -409,13 +466,21 @@ class Workspace:
         for item in data.get("jobs", []):
             record = JobRecord(**{k: v for k, v in item.items() if k in known})
             if record.state in ("queued", "running"):
-                record = replace(
-                    record,
-                    state="interrupted",
-                    message="Trinity stopped while this job ran; queue it again to resume.",
-                )
+                record = self._resolve(record)
             records.append(record)
         return records
+
+    def _resolve(self, record: JobRecord) -> JobRecord:
+        """A record left running or queued, ended as its saved outcome says."""
+        outcome = self.job_outcome(record.id)
+        if outcome is not None:
+            return replace(record, state=outcome.state, ended=outcome.ended,
+                           message=outcome.message)
+        if record.state == "queued":
+            message = "Trinity stopped before it started; queue it again."
+        else:
+            message = "Trinity stopped while this job ran; queue it again to resume."
+        return replace(record, state="interrupted", message=message)
 
     def save_history(self, records: list[JobRecord]) -> None:
         write_json_atomic(

@@ -1,8 +1,12 @@
 """The Qt-free job protocol."""
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +18,7 @@ from engine.jobs import (
     ProgressReporter,
     run_in_process,
 )
+from engine.workspace import JobOutcome, read_job_outcome
 
 
 def test_cancel_token_is_seen_from_another_thread():
@@ -114,3 +119,104 @@ def test_failures_come_back_as_sentences_or_errors():
         run_in_process(_fails, kind="bug")
     with pytest.raises(JobProcessError, match="exit code 3"):
         run_in_process(_fails, kind="die")
+
+
+# A job's outcome on disk, and a job that outlives its window.
+
+
+def test_a_job_in_a_process_saves_how_it_ended(tmp_path):
+    """Finished, failed and cancelled are saved by the child itself, so the history can
+    read them back even when the window died before it heard of them."""
+    state = tmp_path / "finished.state.json"
+    run_in_process(_counts, n=1, state_file=state)
+    outcome = read_job_outcome(state)
+    assert outcome.state == "finished" and outcome.ended <= time.time()
+
+    state = tmp_path / "failed.state.json"
+    with pytest.raises(ValueError):
+        run_in_process(_fails, kind="picky", state_file=state)
+    assert read_job_outcome(state) == JobOutcome("failed", read_job_outcome(state).ended,
+                                                 "bad token at 3")
+
+    state = tmp_path / "cancelled.state.json"
+    token = CancelToken()
+    with pytest.raises(Cancelled):
+        run_in_process(_counts, n=200, progress=lambda p: token.cancel(), cancel=token,
+                       state_file=state)
+    assert read_job_outcome(state).state == "cancelled"
+
+
+def _until_cancelled(folder: str, ignore: bool, *, progress, cancel):
+    """Announce the process id, then work until cancelled (or, ``ignore``, forever);
+    on cancel, 'save' the finished work as a well-behaved engine function does."""
+    folder = Path(folder)
+    (folder / "pid.tmp").write_text(str(os.getpid()))
+    os.replace(folder / "pid.tmp", folder / "pid")
+    while True:
+        if cancel.cancelled and not ignore:
+            (folder / "saved").write_text("work so far")
+            cancel.raise_if_cancelled()
+        time.sleep(0.02)
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` is a live process (a zombie nobody reaped is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _orphan(tmp_path, *, ignore: bool) -> tuple[int, Path]:
+    """Start a window stand-in that runs `_until_cancelled` in a child, kill the stand-in
+    (SIGKILL: no clean-up of any kind), and return the child's pid and the state file."""
+    state = tmp_path / "job.state.json"
+    script = (
+        "import sys\n"
+        f"sys.path[:0] = {[str(Path(__file__).parent), str(Path(__file__).parents[1])]!r}\n"
+        "import engine.jobs as jobs\n"
+        "from test_jobs import _until_cancelled\n"
+        "jobs.ORPHAN_GRACE_S = 1.0\n"
+        f"jobs.run_in_process(_until_cancelled, folder={str(tmp_path)!r}, ignore={ignore},\n"
+        f"                    state_file={str(state)!r})\n"
+    )
+    window = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "pid").exists():
+            assert window.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        window.kill()
+        window.wait()
+    return int((tmp_path / "pid").read_text()), state
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _running(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)  # do not leave it behind ourselves
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_job_process_is_cancelled_cleanly_when_its_window_dies(tmp_path):
+    pid, state = _orphan(tmp_path, ignore=False)
+    assert _gone_within(pid, 10)
+    assert (tmp_path / "saved").read_text() == "work so far"
+    outcome = read_job_outcome(state)
+    assert outcome.state == "cancelled" and "window" in outcome.message
+
+
+def test_a_job_that_ignores_its_token_is_ended_after_the_grace_time(tmp_path):
+    pid, state = _orphan(tmp_path, ignore=True)
+    assert _gone_within(pid, 10)
+    assert read_job_outcome(state) is None  # it never said how it ended: interrupted

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from engine.workspace import (
+    JobOutcome,
     JobRecord,
     ModelEntry,
     Settings,
@@ -99,6 +100,48 @@ def test_history_round_trips_and_a_running_job_becomes_interrupted(tmp_path):
     loaded = ws.load_history()
     assert loaded[0] == records[0] and loaded[0].elapsed_s == 4.0
     assert loaded[1].state == "interrupted" and "queue it again" in loaded[1].message
+
+
+def test_a_job_left_running_takes_the_outcome_it_saved(tmp_path):
+    """The window died while the job ran, but the job itself (its own process) saved how
+    it ended: the history says that, not "interrupted"."""
+    ws = Workspace(tmp_path)
+    ws.save_history([
+        JobRecord("f", "Phase 1", "phase1", "running", 20.0, 21.0),
+        JobRecord("c", "Generate", "generate", "running", 30.0, 31.0),
+        JobRecord("x", "Export", "export", "running", 40.0, 41.0),
+    ])
+    ws.save_job_outcome("f", JobOutcome("finished", 95.0))
+    ws.save_job_outcome("c", JobOutcome("cancelled", 50.0, "The window closed; saved."))
+    ws.save_job_outcome("x", JobOutcome("failed", 45.0, "The model folder is empty."))
+    loaded = {r.id: r for r in ws.load_history()}
+    assert loaded["f"].state == "finished" and loaded["f"].ended == 95.0
+    assert loaded["f"].elapsed_s == 74.0 and loaded["f"].message == ""
+    assert (loaded["c"].state, loaded["c"].message) == ("cancelled", "The window closed; saved.")
+    assert (loaded["x"].state, loaded["x"].message) == ("failed", "The model folder is empty.")
+    assert ws.job_outcome("f") == JobOutcome("finished", 95.0)
+
+
+def test_a_job_with_no_saved_outcome_is_interrupted_whatever_lies_beside_it(tmp_path):
+    ws = Workspace(tmp_path)
+    ws.save_history([
+        JobRecord("r", "Phase 1", "phase1", "running", 20.0, 21.0),
+        JobRecord("q", "Phase 2", "phase2", "queued", 22.0),
+        JobRecord("d", "Evaluate", "evaluate", "running", 23.0, 24.0),
+        JobRecord("s", "Generate", "generate", "running", 25.0, 26.0),
+        JobRecord("e", "Export", "export", "finished", 27.0, 28.0, 29.0),
+    ])
+    ws.job_state_path("d").write_text("{not json")
+    ws.job_state_path("s").write_text(json.dumps({"state": "running", "ended": 1.0}))
+    ws.save_job_outcome("e", JobOutcome("failed", 99.0, "stale"))  # ended jobs keep theirs
+    loaded = {r.id: r for r in ws.load_history()}
+    assert {k: r.state for k, r in loaded.items()} == {
+        "r": "interrupted", "q": "interrupted", "d": "interrupted", "s": "interrupted",
+        "e": "finished"}
+    assert "queue it again" in loaded["r"].message and loaded["e"].ended == 29.0
+    assert "before it started" in loaded["q"].message
+    with pytest.raises(ValueError, match="finished, failed or cancelled"):
+        JobOutcome("running", 1.0)
 
 
 def test_damaged_history_is_never_lost(tmp_path):
