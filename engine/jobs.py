@@ -146,6 +146,23 @@ def _parent_gone(timeout: float) -> bool:
     return bool(multiprocessing.connection.wait([parent.sentinel], timeout))
 
 
+def exit_with_parent() -> None:
+    """End this process as soon as its parent process ends, however the parent ended.
+
+    For processes a job starts itself (a process pool's ``initializer``, a worker's
+    first call): a job process that is ended hard would otherwise leave them running,
+    each holding a core, with nobody to hand their work to.
+    """
+
+    def watch() -> None:
+        while not _parent_gone(3600.0):
+            pass
+        os._exit(EXIT_ORPHANED)
+
+    if multiprocessing.parent_process() is not None:
+        threading.Thread(target=watch, daemon=True, name="trinity-exit-with-parent").start()
+
+
 def _watch(stop, token: CancelToken, orphaned: threading.Event, grace_s: float) -> None:
     """Turn the parent's stop flag, or the parent's death, into the child's token.
 

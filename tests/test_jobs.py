@@ -16,6 +16,7 @@ from engine.jobs import (
     JobProcessError,
     Progress,
     ProgressReporter,
+    exit_with_parent,
     run_in_process,
 )
 from engine.workspace import JobOutcome, read_job_outcome
@@ -220,3 +221,35 @@ def test_a_job_that_ignores_its_token_is_ended_after_the_grace_time(tmp_path):
     pid, state = _orphan(tmp_path, ignore=True)
     assert _gone_within(pid, 10)
     assert read_job_outcome(state) is None  # it never said how it ended: interrupted
+
+
+def _worker_of(folder: str) -> None:
+    """A pool worker as engine code starts them: it follows its parent out."""
+    exit_with_parent()
+    (Path(folder) / "pid.tmp").write_text(str(os.getpid()))
+    os.replace(Path(folder) / "pid.tmp", Path(folder) / "pid")
+    time.sleep(600)
+
+
+def test_a_worker_process_can_follow_its_parent_out(tmp_path):
+    """What a job's own worker processes (a process pool) use, so that a job ended hard
+    leaves none of them behind."""
+    script = (
+        "import multiprocessing, sys, time\n"
+        f"sys.path[:0] = {[str(Path(__file__).parent), str(Path(__file__).parents[1])]!r}\n"
+        "from test_jobs import _worker_of\n"
+        "if __name__ == '__main__':\n"
+        "    multiprocessing.get_context('spawn').Process(\n"
+        f"        target=_worker_of, args=({str(tmp_path)!r},)).start()\n"
+        "    time.sleep(600)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "pid").exists():
+            assert parent.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        parent.kill()
+        parent.wait()
+    assert _gone_within(int((tmp_path / "pid").read_text()), 5)
