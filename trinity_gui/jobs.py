@@ -14,6 +14,7 @@ the job's log file in the workspace. Finished jobs join the history the workspac
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
@@ -24,8 +25,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal, Slot
 
-from engine.jobs import Cancelled, CancelToken, Progress
-from engine.workspace import JobRecord, Workspace, WorkspaceError
+from engine.jobs import CANCELLED, Cancelled, CancelToken, Progress
+from engine.workspace import JobOutcome, JobRecord, Workspace, WorkspaceError, save_job_outcome
 
 #: Most progress updates the GUI receives per second, whatever the engine sends.
 PROGRESS_HZ = 20
@@ -62,6 +63,12 @@ class JobProgress:
     def log(self, line: str) -> None:
         self._job.log(line)
 
+    @property
+    def state_file(self) -> Path | None:
+        """Where the job saves how it ended; a body that runs the work in a child process
+        hands it on (`engine.jobs.run_in_process`), since the child may outlive the window."""
+        return self._job.state_file
+
 
 class Job:
     """One unit of work: a title, a kind (what views filter on) and a function.
@@ -89,6 +96,7 @@ class Job:
         self.message = ""
         self.progress: Progress | None = None
         self.log_file: Path | None = None
+        self.state_file: Path | None = None
         self.token = CancelToken()
         self._lines: list[str] = []
         self._lock = threading.Lock()
@@ -185,14 +193,27 @@ class _Worker(QObject):
         try:
             result = job.run(JobProgress(job), job.token)
         except Cancelled:
+            self._saved(job, "cancelled", CANCELLED)
             self.done.emit(job, "cancelled", None)
         except BaseException as exc:
             sentence = error_sentence(exc, job.log_file)
             job.log(f"failed: {sentence}")
             job.log("".join(traceback.format_exception(exc)).rstrip())
+            self._saved(job, "failed", sentence)
             self.done.emit(job, "failed", sentence)
         else:
+            self._saved(job, "finished", "")
             self.done.emit(job, "finished", result)
+
+    @staticmethod
+    def _saved(job: Job, state: str, message: str) -> None:
+        """Save the outcome the moment the job ends, before the GUI thread hears of it:
+        should the window die in between, the history still learns how it ended."""
+        if job.state_file is not None:
+            try:
+                save_job_outcome(job.state_file, JobOutcome(state, time.time(), message))
+            except WorkspaceError as exc:
+                job.log(str(exc))
 
 
 class JobQueue(QObject):
@@ -329,6 +350,9 @@ class JobQueue(QObject):
             return
         job = self.current = self.queued.pop(0)
         job.log_file = self.workspace.job_log(job.id)
+        job.state_file = self.workspace.job_state_path(job.id)
+        with contextlib.suppress(OSError):  # a stale one would tell a false ending
+            job.state_file.unlink(missing_ok=True)
         job.state, job.started = "running", time.time()
         job.log(f"started: {job.title}")
         self._remember(job)
@@ -360,7 +384,7 @@ class JobQueue(QObject):
         elif outcome == "failed":
             job.message = str(value)
         else:
-            job.message = "Cancelled; what was finished is saved."
+            job.message = CANCELLED
             job.log("cancelled")
         _, lines = job._take()
         if lines:

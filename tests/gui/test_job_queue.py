@@ -11,7 +11,7 @@ pytest.importorskip("PySide6")
 from engine.jobs import ProgressReporter
 from engine.synthetic import SyntheticConfig, generate_synthetic
 from engine.workspace import Workspace
-from trinity_gui.jobs import PROGRESS_HZ, Job, JobQueue
+from trinity_gui.jobs import PROGRESS_HZ, Job, JobProgress, JobQueue
 from trinity_gui.views.jobs_view import JobsView, duration
 
 #: Four polymers, one test each, one polymer per chunk: a real job of about a second.
@@ -251,3 +251,39 @@ def test_the_gui_modules_import_no_torch_transformers_or_onnxruntime():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_job_saves_its_outcome_where_a_crashed_window_looks(context, qtbot):
+    """Whatever ran the job saves how it ended, beside its log; after a crash the history
+    reads it (engine.workspace.Workspace.load_history)."""
+    given = []
+
+    def quick(progress, cancel):
+        given.append(progress.state_file)
+        return 1
+
+    def broken(progress, cancel):
+        raise ValueError("The data set has no rows.")
+
+    ok = context.jobs.submit(Job("quick", "test", quick))
+    bad = context.jobs.submit(Job("broken", "test", broken))
+    qtbot.waitUntil(lambda: bad.state == "failed", timeout=10_000)
+    assert given == [context.workspace.job_state_path(ok.id)]
+    assert context.workspace.job_outcome(ok.id).state == "finished"
+    failed = context.workspace.job_outcome(bad.id)
+    assert (failed.state, failed.message) == ("failed", "The data set has no rows.")
+
+
+def test_a_child_process_job_of_the_training_view_saves_its_own_outcome(context, monkeypatch):
+    """The training view's jobs pass the state file to the child process, which outlives
+    a crashed window and is the only one then to know how the job ended."""
+    from trinity_gui.views import training_view
+
+    calls = []
+    monkeypatch.setattr(training_view, "run_in_process",
+                        lambda task, **kw: calls.append(kw) or "done")
+    run = training_view._in_process(len, obj=[1])
+    job = Job("child", "test", run)
+    job.state_file = context.workspace.job_state_path(job.id)
+    assert run(JobProgress(job), job.token) == "done"
+    assert calls[0]["state_file"] == context.workspace.job_state_path(job.id)

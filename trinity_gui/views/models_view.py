@@ -317,7 +317,7 @@ class ModelsView(QWidget):
 
         def run(progress, cancel):  # torch loads in a child process, not in the window's
             return run_in_process(tasks.export, model=source, out=out, progress=progress,
-                                  cancel=cancel)
+                                  cancel=cancel, state_file=progress.state_file)
 
         job = Job(f"Export {entry.name} to ONNX", "export", run)
         self._jobs[job.id] = job

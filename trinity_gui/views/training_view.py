@@ -47,10 +47,12 @@ TRAINING_KINDS = ("phase1", "phase2")
 
 
 def _in_process(task: Callable, **arguments) -> Callable:
-    """A job body that runs ``task`` in a child process (`engine.jobs.run_in_process`)."""
+    """A job body that runs ``task`` in a child process (`engine.jobs.run_in_process`);
+    the child saves how the job ended itself, since it may outlive a crashed window."""
 
     def run(progress, cancel):
-        return run_in_process(task, progress=progress, cancel=cancel, **arguments)
+        return run_in_process(task, progress=progress, cancel=cancel,
+                              state_file=progress.state_file, **arguments)
 
     return run
 
