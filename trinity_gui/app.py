@@ -10,11 +10,12 @@ without it, and only training jobs load it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QRect, QSize, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -27,11 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from engine import __version__
+from engine.workspace import WorkspaceError, read_json_file, write_json_atomic
 from trinity_gui.context import AppContext
 from trinity_gui.settings_dialog import SettingsDialog
 from trinity_gui.views.cone_view import ConeView
 from trinity_gui.views.data_view import DataView
-from trinity_gui.views.jobs_view import JobsView
+from trinity_gui.views.jobs_view import JobsView, duration
 from trinity_gui.views.models_view import ModelsView
 from trinity_gui.views.polymer_input import PolymerInput
 from trinity_gui.views.properties_view import PropertiesView
@@ -42,19 +44,48 @@ EXAMPLE = ("*CC(*)c1ccccc1", "polystyrene")
 TABS = ("Properties", "Cone test", "Data", "Training", "Models")
 #: The deferred start-up work runs after the first paint, or after this long regardless.
 START_FALLBACK_MS = 2000
+#: The size the window was laid out for; a smaller screen gets `SCREEN_SHARE` of itself.
+DESIGN_SIZE = QSize(1420, 900)
+SCREEN_SHARE = 0.9
+#: How long the status bar says how a job ended.
+JOB_END_MESSAGE_MS = 15_000
+
+
+def _app_data() -> Path:
+    """The platform's per-user data folder."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
 def recent_file() -> Path:
-    """Where the recent polymers are kept (the platform's per-user data folder)."""
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(folder) / "recent_polymers.json"
+    """Where the recent polymers are kept."""
+    return _app_data() / "recent_polymers.json"
+
+
+def window_state_file() -> Path:
+    """Where the window keeps what the user chose to show (the Jobs dock)."""
+    return _app_data() / "window.json"
+
+
+def initial_geometry(available: QRect) -> QRect:
+    """The window's first place on a screen whose free area is ``available``: the size it
+    was designed for where that fits in `SCREEN_SHARE` of the area, else that share,
+    centred. A fixed 1420×900 opened partly off a 1366×768 laptop screen."""
+    width = min(DESIGN_SIZE.width(), int(available.width() * SCREEN_SHARE))
+    height = min(DESIGN_SIZE.height(), int(available.height() * SCREEN_SHARE))
+    shown = QRect(0, 0, width, height)
+    shown.moveCenter(available.center())
+    return shown
 
 
 class MainWindow(QMainWindow):
     """The polymer on the left, the views in tabs, the job queue docked below."""
 
-    def __init__(self, context: AppContext | None = None, recent: Path | None = None) -> None:
+    def __init__(self, context: AppContext | None = None, recent: Path | None = None, *,
+                 state: Path | None = None) -> None:
+        """``recent`` keeps the recent polymers and ``state`` the Jobs dock's visibility
+        (neither is kept when None)."""
         super().__init__()
+        self.state_file = state
         self.context = context or AppContext(parent=self)
         self.context.window = self
         self.setWindowTitle("Trinity — polymer fire behaviour")
@@ -84,15 +115,18 @@ class MainWindow(QMainWindow):
         self.jobs_dock.setObjectName("jobs")
         self.jobs_dock.setWidget(self.jobs_view)
         self.jobs_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+                                   | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                                   | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_dock)
         self.resizeDocks([self.jobs_dock], [170], Qt.Orientation.Vertical)
+        self.jobs_dock.setVisible(self._saved_state().get("jobs_dock", True) is not False)
 
         self.model_label = QLabel()
         self.statusBar().addPermanentWidget(self.model_label)
         self._menus()
         self._wire()
-        self.resize(1420, 900)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        self.setGeometry(initial_geometry(screen.availableGeometry()))
 
         self.cone_view.set_experiments(self.data_view.experiments())
         entries = self.polymer_input.recent.entries
@@ -111,8 +145,44 @@ class MainWindow(QMainWindow):
         self.data_view.experimentsChanged.connect(self.cone_view.set_experiments)
         self.data_view.experimentsChanged.connect(lambda _: self.training_view.refresh())
         self.context.activeModelChanged.connect(self._use_predictor)
-        self.context.jobs.started.connect(lambda job: self.statusBar().showMessage(
-            f"Running: {job.title}", 5000))
+        jobs = self.context.jobs
+        jobs.started.connect(self._job_started)
+        for signal in (jobs.finished, jobs.failed, jobs.cancelled):
+            signal.connect(self._job_ended)
+        self.jobs_dock.toggleViewAction().toggled.connect(self._save_state)
+
+    def _job_started(self, job) -> None:
+        self.statusBar().showMessage(f"Running: {job.title}")  # until it ends
+
+    def _job_ended(self, job, *_) -> None:
+        """Say how the job ended: "Running" must not outlive the job."""
+        if job.state == "finished":
+            text = f"Finished: {job.title} ({duration(job.elapsed_s)})."
+        elif job.state == "failed":
+            text = f"Failed: {job.title}. {job.message}"
+        else:
+            text = f"Cancelled: {job.title}."
+        self.statusBar().showMessage(text, JOB_END_MESSAGE_MS)
+
+    # What the user chose to show -----------------------------------------------------
+
+    def _saved_state(self) -> dict:
+        if self.state_file is None:
+            return {}
+        try:
+            data = read_json_file(self.state_file, "window state")
+        except WorkspaceError:  # set aside by read_json_file; the defaults do
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _save_state(self) -> None:
+        """Keep the Jobs dock's visibility (its View-menu action says it before the dock
+        has been shown or hidden)."""
+        if self.state_file is not None:
+            shown = self.jobs_dock.toggleViewAction().isChecked()
+            # A preference not kept is no reason to bother the user.
+            with contextlib.suppress(WorkspaceError):
+                write_json_atomic(self.state_file, {**self._saved_state(), "jobs_dock": shown})
 
     def _menus(self) -> None:
         file = self.menuBar().addMenu("&File")
@@ -128,8 +198,8 @@ class MainWindow(QMainWindow):
                 action.setShortcut(shortcut)
             action.triggered.connect(slot)
             file.addAction(action)
-        view = self.menuBar().addMenu("&View")
-        view.addAction(self.jobs_dock.toggleViewAction())
+        self.view_menu = self.menuBar().addMenu("&View")
+        self.view_menu.addAction(self.jobs_dock.toggleViewAction())
         about = QAction("&About Trinity", self)
         about.triggered.connect(self._about)
         self.menuBar().addMenu("&Help").addAction(about)
@@ -227,7 +297,7 @@ class MainWindow(QMainWindow):
 def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("Trinity")
-    window = MainWindow(recent=recent_file())
+    window = MainWindow(recent=recent_file(), state=window_state_file())
     window.show()
     return app.exec()
 

@@ -1,12 +1,17 @@
 """The main window: polymer input wired to every view, files routed, closing (offscreen)."""
 
 import json
+import threading
 
 import pytest
 
 pytest.importorskip("PySide6")
 
-from trinity_gui.app import EXAMPLE, TABS, MainWindow
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QScreen
+
+from trinity_gui.app import EXAMPLE, TABS, MainWindow, initial_geometry
+from trinity_gui.jobs import Job
 
 
 @pytest.fixture
@@ -89,3 +94,67 @@ def test_without_a_model_the_status_says_simulation_only(window, qtbot, monkeypa
 
 def test_closing_without_jobs_closes(window):
     assert window.close()
+
+
+#: A 1366×768 laptop screen less a 40-pixel task bar.
+LAPTOP = QRect(0, 0, 1366, 728)
+
+
+def test_the_window_opens_inside_a_small_screen(qtbot, tmp_path, context, monkeypatch):
+    """It used to open at 1420×900 whatever the screen, partly off a 1366×768 one, and
+    could not be made smaller than 841 pixels tall."""
+    monkeypatch.setattr(QScreen, "availableGeometry", lambda screen: LAPTOP)
+    main = MainWindow(context, tmp_path / "recent.json")
+    qtbot.addWidget(main)
+    assert LAPTOP.contains(main.geometry())
+    assert main.width() <= 0.9 * LAPTOP.width() + 1 and main.height() <= 0.9 * LAPTOP.height() + 1
+    assert abs(main.geometry().center().x() - LAPTOP.center().x()) <= 1
+    assert abs(main.geometry().center().y() - LAPTOP.center().y()) <= 1
+    least = main.minimumSizeHint()  # what a user can shrink it to, title bar aside
+    assert least.width() <= LAPTOP.width() and least.height() <= LAPTOP.height() - 40
+
+
+def test_the_first_size_is_the_designed_one_where_it_fits():
+    wide = QRect(1920, 0, 2560, 1400)  # a second monitor right of the first
+    shown = initial_geometry(wide)
+    assert (shown.width(), shown.height()) == (1420, 900) and wide.contains(shown)
+    assert shown.center() == wide.center()
+    tiny = initial_geometry(QRect(0, 0, 1024, 600))
+    assert QRect(0, 0, 1024, 600).contains(tiny) and tiny.width() <= 0.9 * 1024 + 1
+
+
+def test_the_jobs_dock_can_be_closed_and_stays_closed(qtbot, tmp_path, context):
+    state = tmp_path / "window.json"
+    main = MainWindow(context, tmp_path / "recent.json", state=state)
+    qtbot.addWidget(main)
+    main.show()
+    toggle = main.jobs_dock.toggleViewAction()
+    assert toggle in main.view_menu.actions() and toggle.isEnabled()
+    assert main.jobs_dock.features() & main.jobs_dock.DockWidgetFeature.DockWidgetClosable
+    main.jobs_dock.close()  # its title bar's close button
+    assert main.jobs_dock.isHidden() and not toggle.isChecked()
+    again = MainWindow(context, tmp_path / "recent.json", state=state)
+    qtbot.addWidget(again)
+    again.show()
+    assert again.jobs_dock.isHidden()
+    again.jobs_dock.toggleViewAction().trigger()  # View ▸ Jobs brings it back
+    assert not again.jobs_dock.isHidden()
+    assert json.loads(state.read_text())["jobs_dock"] is True
+
+
+def test_the_status_bar_says_how_a_job_ended_not_that_it_runs(window, qtbot):
+    release = threading.Event()
+    job = window.context.jobs.submit(Job("quick job", "test", lambda p, c: release.wait(10)))
+    qtbot.waitUntil(lambda: job.state == "running", timeout=10_000)
+    assert window.statusBar().currentMessage() == "Running: quick job"
+    release.set()
+    qtbot.waitUntil(lambda: job.state == "finished", timeout=10_000)
+    qtbot.waitUntil(lambda: "Running" not in window.statusBar().currentMessage(), timeout=2000)
+    assert window.statusBar().currentMessage().startswith("Finished: quick job")
+
+    def broken(progress, cancel):
+        raise ValueError("The data set has no rows.")
+
+    failed = window.context.jobs.submit(Job("bad job", "test", broken))
+    qtbot.waitUntil(lambda: failed.state == "failed", timeout=10_000)
+    assert window.statusBar().currentMessage() == "Failed: bad job. The data set has no rows."

@@ -88,3 +88,16 @@ def test_no_polymer_empties_the_view(view):
     view.set_polymer(None)
     assert view.properties() is None and view.table.rowCount() == 0
     assert "No valid repeat unit" in view.status.text()
+
+
+def test_every_row_shows_where_there_is_room_and_the_table_scrolls_where_not(view, qtbot):
+    """The table used to hold the window at least 841 pixels tall (with the Jobs dock),
+    more than a 1366×768 screen has."""
+    view.set_polymer(parse_polymer("*OCCOC(=O)c1ccc(C(*)=O)cc1"))
+    view.resize(900, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    assert not view.table.verticalScrollBar().isVisible()
+    assert view.minimumSizeHint().height() <= 300
+    view.resize(900, 300)
+    qtbot.waitUntil(lambda: view.table.verticalScrollBar().isVisible(), timeout=2000)

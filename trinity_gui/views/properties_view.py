@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -29,6 +30,8 @@ from engine.gc.properties import (
 from engine.polymer import Polymer
 
 NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+#: The property table scrolls rather than shrink below this many rows.
+LEAST_ROWS = 5
 
 
 class PropertiesView(QWidget):
@@ -152,10 +155,12 @@ def _table(headers: list[str]) -> QTableWidget:
 
 
 def _fit_rows(table: QTableWidget, rows: int) -> None:
-    """Tall enough for ``rows`` rows without a scroll bar."""
-    height = table.horizontalHeader().sizeHint().height()
-    height += rows * table.verticalHeader().defaultSectionSize() + 2 * table.frameWidth() + 2
-    table.setMinimumHeight(height)
+    """As tall as its rows where the window has room (no scroll bar), but never making
+    the window taller than a small screen: below that it scrolls, down to `LEAST_ROWS`."""
+    table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+    height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 2
+    table.setMinimumHeight(height + min(rows, LEAST_ROWS)
+                           * table.verticalHeader().defaultSectionSize())
 
 
 def _heading(text: str) -> QLabel:

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -196,8 +198,17 @@ class TrainingView(QWidget):
         left.addLayout(actions)
         left.addWidget(self.status)
         left.addStretch(1)
-        left_widget = QWidget()
-        left_widget.setLayout(left)
+        form_widget = QWidget()
+        form_widget.setLayout(left)
+        # Scrolls rather than setting the window's least height: the form is taller than
+        # what a 1366×768 screen leaves once the Jobs dock is open.
+        left_widget = QScrollArea()
+        left_widget.setWidget(form_widget)
+        left_widget.setWidgetResizable(True)
+        left_widget.setFrameShape(QFrame.Shape.NoFrame)
+        left_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        left_widget.setMinimumWidth(form_widget.minimumSizeHint().width()
+                                    + left_widget.verticalScrollBar().sizeHint().width())
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.plot)
         table_box = QWidget()
