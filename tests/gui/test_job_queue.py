@@ -287,3 +287,53 @@ def test_a_child_process_job_of_the_training_view_saves_its_own_outcome(context,
     job.state_file = context.workspace.job_state_path(job.id)
     assert run(JobProgress(job), job.token) == "done"
     assert calls[0]["state_file"] == context.workspace.job_state_path(job.id)
+
+
+def _held(release: threading.Event):
+    def run(progress, cancel):
+        progress.log("working")
+        release.wait(10)
+        cancel.raise_if_cancelled()
+
+    return run
+
+
+def test_jobs_view_follows_the_job_that_starts(context, qtbot):
+    """It stayed on the last finished job while a new one ran: the old log shown, Cancel
+    disabled."""
+    view = JobsView(context)
+    qtbot.addWidget(view)
+    first = context.jobs.submit(Job("first", "test", lambda p, c: None))
+    qtbot.waitUntil(lambda: first.state == "finished", timeout=10_000)
+    assert view.selected_id() == first.id
+    release = threading.Event()
+    second = context.jobs.submit(Job("second", "test", _held(release)))
+    qtbot.waitUntil(lambda: second.state == "running", timeout=10_000)
+    assert view.selected_id() == second.id and view.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: "working" in view.log.toPlainText(), timeout=5000)  # live
+    release.set()
+    qtbot.waitUntil(lambda: second.state == "finished", timeout=10_000)
+    assert view.selected_id() == second.id and not view.cancel_button.isEnabled()
+
+
+def test_jobs_view_stays_where_the_user_looked_during_a_run(context, qtbot):
+    view = JobsView(context)
+    qtbot.addWidget(view)
+    old = context.jobs.submit(Job("old", "test", lambda p, c: None))
+    qtbot.waitUntil(lambda: old.state == "finished", timeout=10_000)
+    release, later = threading.Event(), threading.Event()
+    running = context.jobs.submit(Job("running", "test", _held(release)))
+    waiting = context.jobs.submit(Job("waiting", "test", _held(later)))
+    qtbot.waitUntil(lambda: view.selected_id() == running.id, timeout=10_000)
+    view.table.selectRow(view._ids.index(old.id))  # the user reads an old log
+    release.set()
+    qtbot.waitUntil(lambda: waiting.state == "running", timeout=10_000)
+    assert view.selected_id() == old.id
+    view.table.selectRow(view._ids.index(waiting.id))  # back to the live one: follow again
+    later.set()
+    qtbot.waitUntil(lambda: not context.jobs.is_busy(), timeout=10_000)
+    again = threading.Event()
+    third = context.jobs.submit(Job("third", "test", _held(again)))
+    qtbot.waitUntil(lambda: third.state == "running", timeout=10_000)
+    assert view.selected_id() == third.id
+    again.set()

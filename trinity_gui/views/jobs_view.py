@@ -42,7 +42,9 @@ class JobsView(QWidget):
 
     Selecting a row shows that job's log: live for a running job, from its log file for
     an ended one. The table is rebuilt when a job starts or ends; progress, elapsed and
-    remaining time update in place.
+    remaining time update in place. When a job starts the selection moves to it, unless
+    the user chose another row while jobs were running or waiting (they are reading
+    it): that choice holds until they choose a live job or the queue empties.
     """
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -50,6 +52,8 @@ class JobsView(QWidget):
         self.context = context
         self._ids: list[str] = []
         self._bars: dict[str, QProgressBar] = {}
+        self._pinned = False  # the user chose a row to read while jobs ran
+        self._selecting = False  # the selection is being changed by the view itself
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -60,7 +64,7 @@ class JobsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # titles are long
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._show_log)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
 
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop the selected job; finished work is kept")
@@ -98,6 +102,8 @@ class JobsView(QWidget):
         jobs.historyChanged.connect(self.refresh)
         jobs.progress.connect(self._progressed)
         jobs.logged.connect(self._logged)
+        jobs.started.connect(self._follow)
+        jobs.idle.connect(self._unpin)
         self._clock = QTimer(self, interval=1000)
         self._clock.timeout.connect(self._tick)
         self._clock.start()
@@ -144,9 +150,9 @@ class JobsView(QWidget):
             self.table.setItem(row, 5, message)
         self.table.blockSignals(False)
         if keep in self._ids:
-            self.table.selectRow(self._ids.index(keep))
+            self._select(keep)
         elif self._ids and keep is None:
-            self.table.selectRow(0)
+            self._select(self._ids[0])
         self._show_log()
         running = self.context.jobs.current
         queued = len(self.context.jobs.queued)
@@ -155,6 +161,29 @@ class JobsView(QWidget):
             + (f"; {queued} waiting" if queued else "")
         )
         self.cancel_button.setEnabled(self._selected_live() is not None)
+
+    def _select(self, job_id: str) -> None:
+        """Select a row for the user (not counted as their choice)."""
+        self._selecting = True
+        try:
+            self.table.selectRow(self._ids.index(job_id))
+        finally:
+            self._selecting = False
+
+    def _selection_changed(self) -> None:
+        if not self._selecting:
+            live = self._selected_live()
+            self._pinned = self.context.jobs.is_busy() and live is None
+        self._show_log()
+
+    def _follow(self, job: Job) -> None:
+        """A job started: show it (its live log, Cancel) unless the user is reading another."""
+        if not self._pinned and job.id in self._ids:
+            self._select(job.id)
+            self._show_log()
+
+    def _unpin(self) -> None:
+        self._pinned = False
 
     @staticmethod
     def _set_bar(bar: QProgressBar, job: Job) -> None:
