@@ -12,11 +12,12 @@ port's ``modeling_molformer.py`` (a ``MolformerForMaskedLM``: encoder under
 from __future__ import annotations
 
 import json
+import math
 import pickle
+import zipfile
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from .configuration_trinity import TrinityConfig
@@ -60,7 +61,11 @@ _CONFIG_KEYS = (
     "pad_token_id",
 )
 _REQUIRED_CONFIG_KEYS = _CONFIG_KEYS[:5]
+#: config.json keys that are positive integers (the rest of `_CONFIG_KEYS` but the
+#: activation's name and the pad id are numbers).
+_INTEGER_CONFIG_KEYS = (*_REQUIRED_CONFIG_KEYS, "num_random_features")
 _MOLFORMER_SPECIALS = ("<bos>", "<eos>", "<pad>", "<mask>")
+_DOWNLOAD = "download it again from ibm/MoLFormer-XL-both-10pct"
 
 
 class MolformerCheckpointError(ValueError):
@@ -80,7 +85,15 @@ def load_molformer(
     folder = Path(folder)
     if not folder.is_dir():
         raise MolformerCheckpointError(f"The MoLFormer folder {folder} does not exist.")
-    config = TrinityConfig.molformer(**{**_read_config(folder), **overrides})
+    try:
+        config = TrinityConfig.molformer(**{**_read_config(folder), **overrides})
+    except MolformerCheckpointError:
+        raise
+    except Exception as error:  # the config's validators raise several kinds
+        reason = str(error.__cause__ or error).strip().rstrip(".").splitlines()[-1].strip()
+        raise MolformerCheckpointError(
+            f"{folder / 'config.json'} describes an encoder Trinity cannot build ({reason})."
+        ) from None
     model = TrinityForConePrediction(config)
     weights = _encoder_weights(
         _read_weights(folder), model.trinity.state_dict(), config.num_hidden_layers
@@ -89,14 +102,26 @@ def load_molformer(
     return model, _read_tokenizer(folder, config)
 
 
+def _read_json(path: Path, what: str):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise MolformerCheckpointError(
+            f"{path} is not valid JSON, so it holds no {what}; {_DOWNLOAD}."
+        ) from None
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _read_config(folder: Path) -> dict:
     path = folder / "config.json"
     if not path.is_file():
         raise MolformerCheckpointError(f"{folder} has no config.json, so it is no MoLFormer model.")
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise MolformerCheckpointError(f"{path} is not valid JSON ({error}).") from None
+    raw = _read_json(path, "model settings")
+    if not isinstance(raw, dict):
+        raise MolformerCheckpointError(f"{path} is not a JSON object; {_DOWNLOAD}.")
     if raw.get("model_type", "molformer") != "molformer":
         raise MolformerCheckpointError(
             f"{path} describes a {raw['model_type']!r} model, not a MoLFormer ('molformer')."
@@ -109,23 +134,67 @@ def _read_config(folder: Path) -> dict:
             f"{path} uses the feature-map kernel {raw['feature_map_kernel']!r}; "
             "Trinity's linear attention implements MoLFormer's 'relu' only."
         )
+    for key in _CONFIG_KEYS:
+        if key not in raw:
+            continue
+        value = raw[key]
+        if key in _INTEGER_CONFIG_KEYS:
+            fits, what = _is_int(value) and value > 0, "a positive integer"
+        elif key == "hidden_act":
+            fits, what = isinstance(value, str), "an activation's name"
+        elif key == "pad_token_id":
+            fits, what = value is None or _is_int(value), "an integer"
+        else:
+            fits = (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
+            what = "a number"
+        if not fits:
+            raise MolformerCheckpointError(
+                f"{path} gives {key} as {value!r}, not {what}; {_DOWNLOAD}."
+            )
     return {key: raw[key] for key in _CONFIG_KEYS if key in raw}
 
 
 def _read_weights(folder: Path) -> dict[str, torch.Tensor]:
+    """The checkpoint's tensors by name: safetensors, or a torch file read with
+    ``weights_only=True``, so that a file from elsewhere cannot run code."""
     safetensors, binary = folder / "model.safetensors", folder / "pytorch_model.bin"
-    try:
-        if safetensors.is_file():
-            return load_file(safetensors)
-        if binary.is_file():
-            return torch.load(binary, map_location="cpu", weights_only=True)
-    except (SafetensorError, pickle.UnpicklingError, RuntimeError, OSError) as error:
-        path = safetensors if safetensors.is_file() else binary
-        raise MolformerCheckpointError(f"{path} cannot be read ({error}).") from None
-    raise MolformerCheckpointError(
-        f"{folder} has no weights file (model.safetensors or pytorch_model.bin; "
-        "sharded checkpoints are not read, MoLFormer-XL ships one file)."
-    )
+    path = safetensors if safetensors.is_file() else binary
+    if not path.is_file():
+        raise MolformerCheckpointError(
+            f"{folder} has no weights file (model.safetensors or pytorch_model.bin; "
+            "sharded checkpoints are not read, MoLFormer-XL ships one file)."
+        )
+    reason = None
+    if path.stat().st_size == 0:
+        reason = "it is empty"
+    else:
+        try:
+            if path == safetensors:
+                weights = load_file(path)
+            else:
+                weights = torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            reason = (
+                "it holds Python objects besides tensors, which are not loaded because "
+                "loading them could run code"
+                if zipfile.is_zipfile(path)
+                else "it is damaged or no PyTorch checkpoint"
+            )
+        except OSError:
+            raise
+        except Exception:  # safetensors and torch raise many types for a cut or foreign file
+            reason = "it is damaged or incomplete"
+        else:
+            if not (
+                isinstance(weights, dict)
+                and weights
+                and all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                        for k, v in weights.items())
+            ):
+                reason = "it holds no named tensors"
+    if reason:
+        raise MolformerCheckpointError(f"{path} cannot be read ({reason}); {_DOWNLOAD}.")
+    return weights
 
 
 def molformer_names(num_layers: int) -> dict[str, str]:
@@ -181,7 +250,17 @@ def _read_tokenizer(folder: Path, config: TrinityConfig) -> TrinitySmilesTokeniz
     path = folder / "vocab.json"
     if not path.is_file():
         raise MolformerCheckpointError(f"{folder} has no vocab.json (MoLFormer's vocabulary).")
-    vocab = json.loads(path.read_text(encoding="utf-8"))
+    vocab = _read_json(path, "vocabulary")
+    if not isinstance(vocab, dict):
+        raise MolformerCheckpointError(
+            f"{path} is not a JSON object of token ids; {_DOWNLOAD}."
+        )
+    for token, index in vocab.items():
+        if not (_is_int(index) and index >= 0):
+            raise MolformerCheckpointError(
+                f"{path} gives {token!r} the id {index!r}, not a non-negative integer; "
+                f"{_DOWNLOAD}."
+            )
     missing = [token for token in _MOLFORMER_SPECIALS if token not in vocab]
     if missing:
         raise MolformerCheckpointError(f"{path} lacks the special tokens {', '.join(missing)}.")

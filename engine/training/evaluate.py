@@ -47,6 +47,7 @@ from .model_dir import (
     ModelDirError,
     is_complete,
     load_model_dir,
+    read_ensemble,
     read_json,
     read_training_config,
     write_json,
@@ -93,7 +94,7 @@ def resolve_phase1(folder: str | Path, seeds: Sequence[int] | None) -> tuple[Pha
     if not folder.is_dir():
         raise EvaluationError(f"The phase-1 model folder {folder} does not exist.")
     if (folder / ENSEMBLE).is_file():
-        available = read_json(folder / ENSEMBLE)["seeds"]
+        available = read_ensemble(folder)["seeds"]
         seeds = list(seeds) if seeds else list(available)
         missing = sorted(set(seeds) - set(available))
         if missing:
@@ -148,7 +149,8 @@ def _fingerprint(phase1: Phase1, table: TestTable, seeds: list[int], settings: T
 def _check_report_dir(out_dir: Path, settings: dict) -> None:
     path = out_dir / SETTINGS_FILE
     if path.is_file():
-        if read_json(path) != json.loads(json.dumps(settings, default=str)):
+        found = read_json(path, "delete the report folder, or choose another one")
+        if found != json.loads(json.dumps(settings, default=str)):
             raise EvaluationError(
                 f"{out_dir} holds an evaluation with other data, models or settings; rerun "
                 "that command to resume it, or choose another folder."
@@ -173,9 +175,19 @@ def _physics(table: TestTable, out_dir: Path) -> tuple[np.ndarray, np.ndarray, f
             "scalars": scalars[list(TARGETS)].to_numpy(float).tolist(),
             "curves": np.asarray(curves, dtype=float).tolist(),
         })
-    saved = read_json(path)
-    scalars = np.asarray(saved["scalars"], dtype=float)
-    return scalars, np.asarray(saved["curves"], dtype=float), saved["seconds"]
+    again = "delete it and rerun the same command to compute the physics predictions again"
+    saved = read_json(path, again)
+    try:
+        scalars = np.asarray(saved["scalars"], dtype=float)
+        curves = np.asarray(saved["curves"], dtype=float)
+        seconds = float(saved["seconds"])
+    except (KeyError, TypeError, ValueError):
+        raise ModelDirError(f"{path} is damaged (not physics predictions); {again}.") from None
+    if scalars.shape != (len(table.frame), len(TARGETS)) or curves.shape != (
+        len(table.frame), len(table.time_grid_s)
+    ):
+        raise ModelDirError(f"{path} is damaged (not one prediction per test); {again}.")
+    return scalars, curves, seconds
 
 
 def _predict(folder: Path, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
@@ -291,13 +303,19 @@ def evaluate(
                 write_json(path, {"polymer": fold.polymer, "seconds": seconds, **saved})
                 if not keep_models:
                     shutil.rmtree(work, ignore_errors=True)
-            saved = read_json(path)
-            compute_s += saved["seconds"]
-            rows = np.asarray(saved["rows"], dtype=int)
-            for method, values in saved["methods"].items():
-                scalars[method][k, rows] = np.asarray(values["scalars"], dtype=float)
-                curves[method][k, rows] = np.asarray(values["curves"], dtype=float)
-                unknown[method] += values["tests_with_unknown_tokens"]
+            again = "delete it and rerun the same command to compute that fold again"
+            saved = read_json(path, again)
+            try:
+                compute_s += float(saved["seconds"])
+                rows = np.asarray(saved["rows"], dtype=int)
+                for method, values in saved["methods"].items():
+                    scalars[method][k, rows] = np.asarray(values["scalars"], dtype=float)
+                    curves[method][k, rows] = np.asarray(values["curves"], dtype=float)
+                    unknown[method] += int(values["tests_with_unknown_tokens"])
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+                raise ModelDirError(
+                    f"{path} is damaged (not the predictions of a fold); {again}."
+                ) from None
             done += 1
     report(done, "scoring")
     fold_of = np.empty(n, dtype=int)

@@ -64,18 +64,22 @@ from .model_dir import (
     ENSEMBLE,
     FORMAT_VERSION,
     METRICS,
+    PHASES,
     PROVENANCE,
     TRAINING_CONFIG,
     git_commit,
     is_complete,
+    load_config,
+    load_model,
+    load_tokenizer,
+    read_ensemble,
     read_json,
+    read_metrics,
     read_training_config,
     versions,
     write_json,
 )
 from .records import TrainingResult
-
-PHASES = ("phase1", "phase2", "single")
 
 #: Phase 1 defaults for the small size, chosen so that 20 000 synthetic tests train in
 #: under 15 minutes on a 2-core CPU (benchmarks/bench_training.py; see DEFAULTS_BASIS).
@@ -243,7 +247,7 @@ def _execute(
     fingerprint = run.fingerprint()
     device = resolve_device(run.settings.device)
     if _check_out_dir(out_dir, fingerprint):
-        metrics = read_json(out_dir / METRICS)
+        metrics = read_metrics(out_dir)
         return TrainingResult(
             out_dir=out_dir,
             phase=run.phase,
@@ -437,16 +441,16 @@ def train_phase2(
         )
     if not is_complete(init):
         raise TrainingError(f"{init} has not finished phase 1; rerun its command to finish it.")
-    grid = TrinityConfig.from_pretrained(init, local_files_only=True).time_grid_s
-    table = experimental_tests(data, grid)
+    # Checked before any work: a damaged phase-1 directory is named now, not mid-run.
+    config = load_config(init)
+    load_tokenizer(init, unknown_tokens="unk", vocab_size=config.vocab_size)
+    table = experimental_tests(data, config.time_grid_s)
     description = {"init_model": str(init.resolve()), "init_fingerprint": parent["fingerprint"]}
 
     def build():
         torch.manual_seed(settings.seed)
-        model = TrinityForConePrediction.from_pretrained(init, local_files_only=True)
-        tokenizer = TrinitySmilesTokenizer.from_pretrained(
-            init, local_files_only=True, unknown_tokens="unk"
-        )
+        model = load_model(init, load_config(init))
+        tokenizer = load_tokenizer(init, unknown_tokens="unk", vocab_size=config.vocab_size)
         return model, tokenizer
 
     run = _Run("phase2", table, settings, description, fit_normalisation=False)
@@ -464,7 +468,7 @@ def ensemble_members(folder: str | Path) -> list[Path]:
     """The member directories of an ensemble folder, or ``[folder]`` for a single model."""
     folder = Path(folder)
     if (folder / ENSEMBLE).is_file():
-        return [folder / name for name in read_json(folder / ENSEMBLE)["members"]]
+        return [folder / name for name in read_ensemble(folder)["members"]]
     return [folder]
 
 

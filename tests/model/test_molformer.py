@@ -250,3 +250,64 @@ def test_foreign_models_and_weights_are_refused(tmp_path):
     _write_folder(tmp_path, weights)
     with pytest.raises(MolformerCheckpointError, match=r"no part of a MoLFormer encoder.*layer\.2"):
         load_molformer(tmp_path)
+
+
+class _RunsCode:
+    """Unpickling this calls ``open(path, "w")``: what a booby-trapped checkpoint does."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", r"pytorch_model\.bin cannot be read \(it is empty\); download it again"),
+        ("code", r"pytorch_model\.bin cannot be read \(it holds Python objects besides tensors, "
+                 r"which are not loaded because loading them could run code\)"),
+        ("list", r"pytorch_model\.bin cannot be read \(it holds no named tensors\)"),
+    ],
+)
+def test_a_weights_file_that_is_empty_foreign_or_runs_code_is_refused(tmp_path, content,
+                                                                     expected):
+    _write_folder(tmp_path, binary=True)
+    path = tmp_path / "pytorch_model.bin"
+    marker = tmp_path / "code-ran"
+    if content == "code":
+        torch.save({"molformer.LayerNorm.weight": _RunsCode(marker)}, path)
+    elif content == "list":
+        torch.save([torch.zeros(2)], path)
+    else:
+        path.write_bytes(content)
+    with pytest.raises(MolformerCheckpointError, match=expected) as caught:
+        load_molformer(tmp_path)
+    assert "\n" not in str(caught.value) and not marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("config.json", "[1]", r"config\.json is not a JSON object"),
+        ("config.json", json.dumps({**_molformer_config(), "hidden_size": "big"}),
+         r"config\.json gives hidden_size as 'big', not a positive integer"),
+        ("config.json", json.dumps({**_molformer_config(), "hidden_dropout_prob": "x"}),
+         r"config\.json gives hidden_dropout_prob as 'x', not a number"),
+        ("config.json", json.dumps({**_molformer_config(), "num_attention_heads": 3}),
+         r"config\.json describes an encoder Trinity cannot build \(hidden_size 16 is not a "
+         r"multiple of num_attention_heads 3\)"),
+        ("vocab.json", "{broken", r"vocab\.json is not valid JSON"),
+        ("vocab.json", "", r"vocab\.json is not valid JSON"),
+        ("vocab.json", "[1]", r"vocab\.json is not a JSON object of token ids"),
+        ("vocab.json", json.dumps({**{t: i for i, t in enumerate(VOCAB)}, "C": "four"}),
+         r"vocab\.json gives 'C' the id 'four', not a non-negative integer"),
+    ],
+)
+def test_damaged_config_and_vocabulary_are_named(tmp_path, name, content, expected):
+    _write_folder(tmp_path)
+    (tmp_path / name).write_text(content)
+    with pytest.raises(MolformerCheckpointError, match=expected) as caught:
+        load_molformer(tmp_path)
+    assert str(tmp_path / name) in str(caught.value) and "\n" not in str(caught.value)

@@ -116,6 +116,35 @@ def test_other_settings_in_the_same_report_folder_are_refused(report, phase1_dir
         evaluate(phase1_dir, out, data=four_polymers, settings=other)
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("folds/seed-0/fold-001.json", "", r"is damaged \(empty\); delete it and rerun the same "
+                                          r"command to compute that fold again\."),
+        ("folds/seed-0/fold-002.json", '{"seconds": 1}', r"is damaged \(not the predictions of a "
+                                                       r"fold\); delete it"),
+        ("physics.json", '{"seconds": 1, "scalars": [[1, 2, 3]], "curves": []}',
+         r"is damaged \(not one prediction per test\); delete it and rerun the same command to "
+         r"compute the physics predictions again\."),
+    ],
+)
+def test_a_damaged_report_file_is_named_and_deleting_it_recomputes_it(
+    report, phase1_dir, four_polymers, tmp_path, name, content, expected
+):
+    import shutil
+
+    from engine.training import ModelDirError
+
+    out = tmp_path / "report"
+    shutil.copytree(report[0], out)
+    (out / name).write_text(content)
+    with pytest.raises(ModelDirError, match=expected) as error:
+        evaluate(phase1_dir, out, data=four_polymers, settings=QUICK, keep_models=True)
+    assert str(error.value).startswith(str(out / name))
+    (out / name).unlink()
+    assert evaluate(phase1_dir, out, data=four_polymers, settings=QUICK).folds == 4
+
+
 def test_cli_prints_the_table_of_a_finished_evaluation(report, phase1_dir, four_polymers,
                                                        capsys):
     out = report[0]
