@@ -37,7 +37,6 @@ from engine.evaluation import (
     polymer_folds,
 )
 from engine.jobs import CancelToken, ProgressCallback, ProgressReporter
-from engine.model import TrinityConfig
 
 from .data import TestTable, experimental_tests, tokenize
 from .ensemble import ConeEnsemble
@@ -46,6 +45,7 @@ from .model_dir import (
     ENSEMBLE,
     ModelDirError,
     is_complete,
+    load_config,
     load_model_dir,
     read_ensemble,
     read_json,
@@ -266,7 +266,7 @@ def evaluate(
         resolved, seeds = resolve_phase1(phase1, seeds)
     except ModelDirError as exc:
         raise EvaluationError(str(exc)) from None
-    config = TrinityConfig.from_pretrained(resolved.members[seeds[0]], local_files_only=True)
+    config = load_config(resolved.members[seeds[0]])
     time_grid = config.time_grid_s
     table = experimental_tests(data, time_grid)
     folds = list(polymer_folds(table.frame, key="smiles"))
