@@ -24,8 +24,11 @@ from engine.cone.result import ConeResult
 from engine.cone.scenario import ConeScenario, ScenarioError
 from engine.cone.solver import simulate_one
 from engine.polymer import Polymer
+from engine.quantities import resolution, round_frame
 
 FLUX_TOLERANCE_KW_M2 = 1.0
+#: The common time step of `comparison_table`: the simulation's own output step.
+TIME_STEP_S = 1.0
 #: Nominal and measured thicknesses of one specimen batch differ by a few per cent.
 THICKNESS_TOLERANCE = 0.10
 
@@ -200,33 +203,91 @@ def compare(
     )
 
 
-def comparison_table(comparison: Comparison) -> pd.DataFrame:
-    """All curves of a comparison side by side, one column group per curve.
+def comparison_table(comparison: Comparison, step_s: float = TIME_STEP_S) -> pd.DataFrame:
+    """All curves of a comparison on one time base: ``time_s`` from 0 in ``step_s`` steps
+    to the end of the longest curve, one column per quantity of each curve.
 
-    Curves have their own time bases and lengths, so shorter groups end in empty cells.
+    The curves come on different times: the simulation every output interval (1 s), the
+    prediction on the model's grid (5 s), each measured curve on its instrument's own,
+    often uneven, times. Side by side with a time column each, one row of the table
+    mixed times, which a spreadsheet user reads as simultaneous. Here each curve is
+    interpolated linearly onto the common times (the simulation's own outputs fall on
+    them exactly); a curve is empty outside its own time span, never extrapolated.
+    `write_comparison_csv` says so in the file.
     """
-    parts = []
+    curves: list[tuple[str, np.ndarray, np.ndarray]] = []
     if comparison.simulated is not None:
-        parts.append(result_table(comparison.simulated).add_prefix("simulated_"))
+        sim = result_table(comparison.simulated)
+        for name in sim.columns.drop("time_s"):
+            curves.append((f"simulated_{name}", sim["time_s"].to_numpy(), sim[name].to_numpy()))
     if comparison.predicted is not None:
         p = comparison.predicted
-        parts.append(
-            pd.DataFrame(
-                {
-                    "predicted_time_s": p.time_s,
-                    "predicted_hrr_kw_m2": p.hrr_kw_m2,
-                    "predicted_hrr_kw_m2_std": p.hrr_kw_m2_std,
-                }
-            )
-        )
+        curves.append(("predicted_hrr_kw_m2", p.time_s, p.hrr_kw_m2))
+        curves.append(("predicted_hrr_kw_m2_std", p.time_s, p.hrr_kw_m2_std))
+    names: set[str] = set()
     for curve in comparison.measured:
-        name = f"measured_{Path(curve.source).stem}"
-        parts.append(
-            pd.DataFrame({f"{name}_time_s": curve.time_s, f"{name}_hrr_kw_m2": curve.hrr_kw_m2})
-        )
-    if not parts:
+        stem, n = f"measured_{Path(curve.source).stem}", 2
+        name = stem
+        while name in names:  # two files of one name in different folders
+            name, n = f"{stem}-{n}", n + 1
+        names.add(name)
+        curves.append((f"{name}_hrr_kw_m2", curve.time_s, curve.hrr_kw_m2))
+    curves = [(n, np.asarray(t, dtype=float), np.asarray(v, dtype=float))
+              for n, t, v in curves if len(t)]
+    if not curves:
         return pd.DataFrame()
-    return pd.concat(parts, axis=1)
+    start = min(0.0, math.floor(min(t[0] for _, t, _ in curves) / step_s) * step_s)
+    end = max(t[-1] for _, t, _ in curves)
+    # Whole steps from ``start``, so rows are 0, 1, 2 s and not 0.999…, 2.0000001 s.
+    time = start + step_s * np.arange(math.ceil((end - start) / step_s - 1e-9) + 1)
+    table = {"time_s": time}
+    for name, t, v in curves:
+        inside = (time >= t[0] - 1e-9) & (time <= t[-1] + 1e-9)
+        table[name] = np.where(inside, np.interp(time, t, v), np.nan)
+    return pd.DataFrame(table)
+
+
+def comparison_notes(comparison: Comparison, step_s: float = TIME_STEP_S) -> list[str]:
+    """The lines that head the CSV: the condition, the time base and the rounding."""
+    notes = ["Trinity cone test comparison"]
+    scenario = comparison.scenario
+    if scenario is not None:
+        notes.append(
+            f"{scenario.material.name or 'material'}: {scenario.heat_flux_kw_m2:g} kW/m², "
+            f"{scenario.thickness_mm:g} mm, {scenario.backing} backing, flame flux "
+            f"{scenario.flame_flux_kw_m2:g} kW/m²"
+        )
+    sources = []
+    if comparison.predicted is not None:
+        steps = np.diff(comparison.predicted.time_s)
+        sources.append(f"the prediction (every {float(np.median(steps)):g} s)"
+                       if steps.size else "the prediction")
+    if comparison.measured:
+        sources.append(f"{len(comparison.measured)} measured curve(s) (their own times)")
+    notes.append(
+        f"One time base: every column is at time_s, {step_s:g} s steps"
+        + (f"; {' and '.join(sources)} interpolated linearly onto it" if sources else "")
+        + ("; the simulation's outputs fall on it" if comparison.simulated is not None else "")
+        + "; a curve is empty outside its own time span"
+    )
+    notes.append(f"Values are rounded to what they resolve (HRR to "
+                 f"{10.0 ** -resolution('hrr_kw_m2'):g} kW/m², time to "
+                 f"{10.0 ** -resolution('time_s'):g} s)")
+    return notes
+
+
+def write_comparison_csv(comparison: Comparison, path: str | Path,
+                         step_s: float = TIME_STEP_S) -> None:
+    """`comparison_table` as CSV, each value rounded to its resolution
+    (`engine.quantities.round_frame`), under ``# `` lines that say what it is and on
+    which time base (`comparison_notes`); read it with ``pandas.read_csv(path,
+    comment="#")``."""
+    table = comparison_table(comparison, step_s)
+    if table.empty:
+        raise ValueError("There are no curves to export.")
+    text = "".join(f"# {line}\n" for line in comparison_notes(comparison, step_s))
+    text += round_frame(table).to_csv(index=False, lineterminator="\n")
+    Path(path).write_text(text, encoding="utf-8")
 
 
 @lru_cache(maxsize=256)

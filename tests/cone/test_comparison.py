@@ -7,7 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.cone.comparison import Spread, compare, comparison_table, matching_experiments
+from engine.cone.comparison import (
+    TIME_STEP_S,
+    Spread,
+    compare,
+    comparison_table,
+    matching_experiments,
+    write_comparison_csv,
+)
 from engine.cone.gc_material import cone_material
 from engine.experiments import shipped_experiments
 from engine.gc.properties import estimate_properties
@@ -73,7 +80,63 @@ def test_compare_simulates_predicts_and_finds_shipped_curves():
     assert result.measured_metrics.phrr_kw_m2.n >= 3
     table = comparison_table(result)
     assert table["simulated_hrr_kw_m2"].count() == len(result.simulated.time_s)
-    assert table["predicted_time_s"].count() == 31
+    assert table["predicted_hrr_kw_m2"].count() == 301  # 0–300 s on the 1 s base
+
+
+@pytest.fixture(scope="module")
+def compared():
+    return compare(
+        polymer=PMMA,
+        material=cone_material(estimate_properties(PMMA)),
+        heat_flux_kw_m2=50.0,
+        thickness_mm=6.0,
+        flame_flux_kw_m2=20.0,
+        backing="insulated",
+        predictor=_predictor(),
+        experiments=shipped_experiments(),
+    )
+
+
+def test_every_curve_of_the_table_is_on_one_time_base(compared):
+    """Simulated (1 s), predicted (10 s here) and measured curves (their own uneven times)
+    used to sit side by side with a time column each, so a row mixed times."""
+    table = comparison_table(compared)
+    assert [c for c in table.columns if c.endswith("time_s")] == ["time_s"]
+    assert np.allclose(np.diff(table["time_s"]), TIME_STEP_S) and table["time_s"].iloc[0] == 0
+    sim, pred = compared.simulated, compared.predicted
+    on_sim = table.set_index("time_s").loc[sim.time_s]
+    assert on_sim["simulated_hrr_kw_m2"].to_numpy() == pytest.approx(sim.hrr_kw_m2)
+    at = table.set_index("time_s")
+    assert at.loc[155.0, "predicted_hrr_kw_m2"] == pytest.approx(
+        np.interp(155.0, pred.time_s, pred.hrr_kw_m2))
+    assert np.isnan(at.loc[301.0, "predicted_hrr_kw_m2"])  # no prediction past 300 s
+    measured = [c for c in table.columns if c.startswith("measured_")]
+    assert len(measured) == len(compared.measured) and len(set(measured)) == len(measured)
+    for column, curve in zip(measured, compared.measured, strict=True):
+        inside = (at.index >= curve.time_s[0]) & (at.index <= curve.time_s[-1])
+        assert at.loc[inside, column].to_numpy() == pytest.approx(
+            np.interp(at.index[inside], curve.time_s, curve.hrr_kw_m2))
+        assert at.loc[~inside, column].isna().all()  # never extrapolated
+    assert table["time_s"].iloc[-1] >= max(c.time_s[-1] for c in compared.measured)
+
+
+def test_the_csv_says_its_time_base_and_rounds_to_what_is_measured(compared, tmp_path):
+    path = tmp_path / "cone.csv"
+    write_comparison_csv(compared, path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    notes = [line for line in lines if line.startswith("#")]
+    assert lines[: len(notes)] == notes and any("time base" in n for n in notes)
+    assert any("50 kW/m²" in n and "6 mm" in n for n in notes)
+    table = pd.read_csv(path, comment="#")
+    assert table.columns[0] == "time_s" and len(table) == len(comparison_table(compared))
+    header = lines[len(notes)].split(",")
+    for line in lines[len(notes) + 1:]:
+        for name, cell in zip(header, line.split(","), strict=True):
+            decimals = len(cell.partition(".")[2])
+            if name.endswith("hrr_kw_m2") or name.endswith("hrr_kw_m2_std"):
+                assert decimals <= 1, (name, cell)  # not 123.45678 (float32 noise)
+            elif name.endswith("mass_kg_m2"):
+                assert decimals <= 4, (name, cell)
 
 
 def test_compare_reports_failures_as_sentences():

@@ -161,17 +161,21 @@ def test_exports_write_png_svg_and_csv(view, qtbot, tmp_path):
     assert (tmp_path / "cone.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = (tmp_path / "cone.svg").read_text()
     assert "<svg" in svg and "Heat release rate" in svg
-    table = pd.read_csv(tmp_path / "cone.csv")
+    assert "time base" in (tmp_path / "cone.csv").read_text().splitlines()[2]
+    table = pd.read_csv(tmp_path / "cone.csv", comment="#")
     assert {
-        "simulated_time_s",
+        "time_s",
         "simulated_hrr_kw_m2",
         "predicted_hrr_kw_m2",
         "predicted_hrr_kw_m2_std",
     } <= set(table.columns)
+    assert [c for c in table.columns if c.endswith("time_s")] == ["time_s"]  # one time base
     measured = [c for c in table.columns if c.startswith("measured_") and c.endswith("_hrr_kw_m2")]
     assert len(measured) == len(view.measured_curves) > 0
     sim = view.comparison.simulated
-    assert table["simulated_hrr_kw_m2"].dropna().to_numpy() == pytest.approx(sim.hrr_kw_m2)
+    shown = table.set_index("time_s").loc[sim.time_s, "simulated_hrr_kw_m2"].to_numpy()
+    assert shown == pytest.approx(sim.hrr_kw_m2, abs=0.05)  # to 0.1 kW/m², not float noise
+    assert (table["simulated_hrr_kw_m2"] * 10).round(9).mod(1).eq(0).all()
 
 
 def test_clearing_the_polymer_empties_the_plot(view, qtbot):
@@ -208,3 +212,46 @@ def test_redrawing_the_plot_keeps_every_reference_to_none(view, qtbot):
     del image
     gc.collect()
     assert sys.getrefcount(None) >= before
+
+
+def _scene_rect(item):
+    return item.mapRectToScene(item.boundingRect())
+
+
+@pytest.mark.parametrize("width", [970, 790])  # in the default window; on a 1366×768 screen
+def test_the_legend_sits_off_the_data_and_inside_the_plot(view, qtbot, width):
+    """It sat over the curves and the peak markers, and was clipped at the default size."""
+    view.resize(width, 700)
+    view.set_predictor(FakePredictor())
+    view.set_polymer(parse_polymer(PMMA, name="PMMA"))
+    _settled(view, qtbot)
+    qtbot.waitUntil(lambda: view.comparison.predicted is not None, timeout=WAIT_MS)
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(50)
+    labels = [label.text for _, label in view.legend.items]
+    assert len(labels) == 5  # simulated, predicted, experiment, ignition, peak
+    legend = _scene_rect(view.legend)
+    data = _scene_rect(view.plot.plotItem.vb)
+    assert not legend.intersects(data)
+    exported = view.plot.plotItem.sceneBoundingRect()  # what export_png/svg render
+    assert exported.contains(legend)
+    shown = view.plot.mapToScene(view.plot.viewport().rect()).boundingRect()
+    assert shown.contains(legend) and shown.contains(exported)
+    for sample, label in view.legend.items:  # every entry is whole, none cut off
+        assert legend.contains(_scene_rect(label)) and legend.contains(_scene_rect(sample))
+
+
+def test_metrics_are_shown_to_what_they_resolve(view, qtbot):
+    """t_ig to the second and pHRR to the kW/m² (ISO 5660-1), THR to 0.1 MJ/m²: not
+    '41.8 s' for a simulated ignition, nor one decimal more or less by magnitude."""
+    view.set_predictor(FakePredictor())
+    view.set_polymer(parse_polymer(PMMA, name="PMMA"))
+    _settled(view, qtbot)
+    qtbot.waitUntil(lambda: view.comparison.predicted is not None, timeout=WAIT_MS)
+    sim = view.comparison.simulated.metrics
+    assert view.metrics.item(0, 0).text() == f"{sim.tig_s:.0f}"
+    assert view.metrics.item(1, 0).text() == f"{sim.phrr_kw_m2:.0f}"
+    assert view.metrics.item(3, 0).text() == f"{sim.thr_mj_m2:.1f}"
+    assert view.metrics.item(0, 1).text() == "35 ± 4"
+    assert view.metrics.item(3, 1).text() == "110.0 ± 9.0"

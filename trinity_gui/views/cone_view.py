@@ -40,8 +40,8 @@ from engine.cone.comparison import (
     Comparison,
     Spread,
     compare,
-    comparison_table,
     simulated_metrics,
+    write_comparison_csv,
 )
 from engine.cone.gc_material import cone_material
 from engine.cone.material import ConeMaterial
@@ -50,6 +50,8 @@ from engine.experiments import shipped_experiments, typical_thickness_mm
 from engine.gc.groups import CoverageError
 from engine.gc.properties import estimate_properties
 from engine.polymer import Polymer
+from engine.quantities import resolution
+from trinity_gui.plots import BelowLegend
 
 DEFAULT_FLUX_KW_M2 = 50.0
 DEFAULT_FLAME_FLUX_KW_M2 = next(
@@ -112,7 +114,10 @@ class ConeView(QWidget):
         self.metrics.setHorizontalHeaderLabels(["Simulated", "Predicted", "Experiment"])
         self.metrics.setVerticalHeaderLabels([label for _, label in METRIC_ROWS])
         self.metrics.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.metrics.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.metrics.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Its header ("Experiment (mean ± sd, n = 8)") is the longest: never cut it off.
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.metrics.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows_height = sum(self.metrics.rowHeight(i) for i in range(len(METRIC_ROWS)))
         self.metrics.setFixedHeight(rows_height + self.metrics.horizontalHeader().height() + 6)
@@ -201,10 +206,11 @@ class ConeView(QWidget):
             modes.setExportMode(False)
 
     def export_csv(self, path: str | Path) -> None:
-        """Every curve shown, each with its own time column (see `comparison_table`)."""
+        """Every curve shown, on one time base and rounded to what each value resolves,
+        under a few ``#`` lines that say so (`engine.cone.comparison.write_comparison_csv`)."""
         if self.comparison is None:
             raise ValueError("There is nothing to export yet; choose a polymer first.")
-        comparison_table(self.comparison).to_csv(path, index=False)
+        write_comparison_csv(self.comparison, path)
 
     def closeEvent(self, event) -> None:
         self._pool.waitForDone()
@@ -272,13 +278,7 @@ class ConeView(QWidget):
             axis.setTickFont(font)
             axis.setLabel(label, **{"font-size": "11pt", "color": "#000"})
         item.showGrid(x=True, y=True, alpha=0.15)
-        self.legend = item.addLegend(
-            offset=(-10, 10),
-            labelTextSize="10pt",
-            labelTextColor="k",
-            brush=pg.mkBrush(255, 255, 255, 220),
-            pen=pg.mkPen("#bbb"),
-        )
+        self.legend = BelowLegend(item, labelTextSize="10pt", labelTextColor="k", frame=False)
         self.simulated_curve = pg.PlotDataItem(pen=pg.mkPen(SIMULATED, width=2.2))
         self.predicted_curve = pg.PlotDataItem(pen=pg.mkPen(PREDICTED, width=2.2))
         self.band_upper = pg.PlotCurveItem(pen=pg.mkPen(None))
@@ -383,9 +383,7 @@ class ConeView(QWidget):
         sim_metrics = simulated_metrics(sim) if sim is not None else None
         if sim is not None:
             self.simulated_curve.setData(sim.time_s, sim.hrr_kw_m2)
-            self.legend.addItem(
-                self.simulated_curve, f"Simulated · THR {_fmt(sim.metrics.thr_mj_m2)} MJ/m²"
-            )
+            self.legend.addItem(self.simulated_curve, "Simulated")
             marked |= _mark(self.simulated_markers, sim.time_s, sim.hrr_kw_m2, sim_metrics)
         else:
             self.simulated_curve.setData([], [])
@@ -395,11 +393,7 @@ class ConeView(QWidget):
             self.predicted_curve.setData(pred.time_s, pred.hrr_kw_m2)
             self.band_upper.setData(pred.time_s, pred.hrr_kw_m2 + pred.hrr_kw_m2_std)
             self.band_lower.setData(pred.time_s, pred.hrr_kw_m2 - pred.hrr_kw_m2_std)
-            thr = pred.metrics.thr_mj_m2
-            self.legend.addItem(
-                self.predicted_curve,
-                f"Predicted ± 1σ · THR {_spread(thr)} MJ/m²",
-            )
+            self.legend.addItem(self.predicted_curve, "Predicted ± 1σ")
             marked |= _mark(self.predicted_markers, pred.time_s, pred.hrr_kw_m2, pred.metrics)
         else:
             for curve in (
@@ -461,7 +455,7 @@ class ConeView(QWidget):
             if metrics is None:
                 continue
             for row, (name, _) in enumerate(METRIC_ROWS):
-                cell = QTableWidgetItem(_spread(getattr(metrics, name)))
+                cell = QTableWidgetItem(_spread(getattr(metrics, name), name))
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.metrics.setItem(row, column, cell)
 
@@ -556,17 +550,12 @@ def _burning_until(time_s: np.ndarray, hrr_kw_m2: np.ndarray) -> float:
     return float(time_s[above[-1]]) if above.size else 0.0
 
 
-def _fmt(value: float, like: float | None = None) -> str:
-    """Whole numbers from 100 up, one decimal below; ``like`` sets the decimals of a std."""
-    if not math.isfinite(value):
-        return "—"
-    scale = abs(value if like is None else like)
-    return f"{value:.0f}" if scale >= 100 else f"{value:.1f}"
-
-
-def _spread(spread: Spread) -> str:
+def _spread(spread: Spread, name: str) -> str:
+    """Mean (± sd) to the resolution of the quantity ``name`` (`engine.quantities`)."""
     if spread.n == 0 or not math.isfinite(spread.mean):
         return "—"
+    decimals = resolution(name)
+    decimals = 1 if decimals is None else decimals
     if math.isfinite(spread.std):
-        return f"{_fmt(spread.mean)} ± {_fmt(spread.std, spread.mean)}"
-    return _fmt(spread.mean)
+        return f"{spread.mean:.{decimals}f} ± {spread.std:.{decimals}f}"
+    return f"{spread.mean:.{decimals}f}"
