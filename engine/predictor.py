@@ -12,7 +12,9 @@ predicts stays small and starts fast.
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ BATCH_SIZE = 32
 #: machine sluggish.
 MAX_DEFAULT_THREADS = 4
 _EXPORT_HINT = "export one with `trinity export MODEL_DIR --out MODEL.onnx`"
+_EXPORT_AGAIN = "export it again with `trinity export MODEL_DIR --out MODEL.onnx`"
 _REQUIRED_METADATA = (
     "name", "created", "trinity_version", "opset", "members", "time_grid_s", "units",
     "tokenizer", "training", "metrics", "provenance",
@@ -114,6 +117,11 @@ def default_threads() -> int:
 def _open_session(path: Path, threads: int, providers: Sequence[str] | None, optimise: bool):
     import onnxruntime as ort
 
+    if path.is_dir():
+        raise PredictorError(
+            f"{path} is a folder, not a model file; give the path of an .onnx file, or turn a "
+            "trained model folder into one with `trinity export MODEL_DIR --out MODEL.onnx`."
+        )
     if not path.is_file():
         raise PredictorError(f"The model file {path} does not exist; {_EXPORT_HINT}.")
     options = ort.SessionOptions()
@@ -138,50 +146,217 @@ def _open_session(path: Path, threads: int, providers: Sequence[str] | None, opt
         ) from None
 
 
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return _is_int(value) or isinstance(value, float)
+
+
+#: Kinds of metadata value: test, and what the value should have been, for the sentence.
+_KINDS = {
+    "int": (_is_int, "an integer"),
+    "positive": (lambda v: _is_int(v) and v > 0, "a positive integer"),
+    "number": (_is_number, "a number"),
+    "number|None": (lambda v: v is None or _is_number(v), "a number"),
+    "text": (lambda v: isinstance(v, str), "text"),
+    "name": (lambda v: isinstance(v, str) and v.strip() != "", "a name"),
+    "list": (lambda v: isinstance(v, list), "a list"),
+    "object": (lambda v: isinstance(v, dict), "a JSON object"),
+    "object|None": (lambda v: v is None or isinstance(v, dict), "a JSON object"),
+}
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:56] + "…" + text[-1]
+
+
+class _Metadata:
+    """Checks a file's decoded metadata; the first defect raises one `PredictorError`.
+
+    Everything the predictor, ``trinity models`` and the window read is checked here, so
+    that an edited or damaged file is named with its defect instead of failing later in
+    code that trusted it.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, problem: str):
+        raise PredictorError(
+            f"{self.path} has damaged Trinity metadata ({problem}); {_EXPORT_AGAIN}."
+        )
+
+    def field(self, record: dict, key: str, where: str, kind: str, *, optional: bool = False):
+        """``record[key]`` of ``kind``; ``where`` names ``record`` in the sentence."""
+        if key not in record:
+            if optional:
+                return None
+            self.fail(f"{where or 'it'} has no {key}")
+        value = record[key]
+        test, wanted = _KINDS[kind]
+        if not test(value):
+            self.fail(f"{where + '.' if where else ''}{key} is {_short(value)}, not {wanted}")
+        return value
+
+    def time_grid(self, meta: dict, points: int | None) -> np.ndarray:
+        grid = meta["time_grid_s"]
+        if not (
+            isinstance(grid, list)
+            and grid
+            and all(_is_number(t) and math.isfinite(t) for t in grid)
+            and all(a < b for a, b in itertools.pairwise(grid))
+        ):
+            self.fail(
+                f"time_grid_s is {_short(grid)}, not a non-empty list of increasing finite times"
+            )
+        if points is not None and len(grid) != points:
+            self.fail(f"time_grid_s has {len(grid)} points but the model's HRR curve has {points}")
+        return np.asarray(grid, dtype=float)
+
+    def tokenizer(self, meta: dict) -> dict:
+        tokenizer = self.field(meta, "tokenizer", "", "object")
+        vocabulary = self.field(tokenizer, "vocabulary", "tokenizer", "object")
+        if not vocabulary:
+            self.fail("tokenizer.vocabulary is {}, not a non-empty JSON object of token ids")
+        for token, index in vocabulary.items():
+            if not (_is_int(index) and index >= 0):
+                self.fail(
+                    f"tokenizer.vocabulary gives {token!r} the id {_short(index)}, not a "
+                    "non-negative integer"
+                )
+        ids = set(vocabulary.values())
+        for key in ("bos_id", "eos_id", "pad_id", "unk_id"):
+            if self.field(tokenizer, key, "tokenizer", "int") not in ids:
+                self.fail(f"tokenizer.{key} is {tokenizer[key]}, which is no id of its vocabulary")
+        unknown = self.field(tokenizer, "unknown_tokens", "tokenizer", "text")
+        if unknown not in ("error", "unk"):
+            self.fail(f"tokenizer.unknown_tokens is {_short(unknown)}, not 'error' or 'unk'")
+        return tokenizer
+
+    def members(self, meta: dict, members: int) -> None:
+        """Each member's training records, as the model card reads them."""
+        for key in ("training", "metrics", "provenance"):
+            records = self.field(meta, key, "", "object")
+            kind = "object" if key == "training" else "object|None"
+            for member, record in records.items():
+                if not _KINDS[kind][0](record):
+                    self.fail(f"{key}[{member!r}] is {_short(record)}, not a JSON object")
+        if len(meta["training"]) != members:
+            self.fail(f"training describes {len(meta['training'])} member(s), but members is "
+                      f"{members}")
+        for member, record in meta["metrics"].items():
+            if record is not None:
+                where = f"metrics[{member!r}]"
+                self.field(record, "best_epoch", where, "int", optional=True)
+                self.field(record, "best_val_loss", where, "number|None", optional=True)
+                self.field(record, "epochs", where, "list", optional=True)
+        for member, record in meta["provenance"].items():
+            if record is not None:
+                self.field(record, "data", f"provenance[{member!r}]", "object|None",
+                           optional=True)
+
+    def recipe(self, meta: dict) -> dict | None:
+        """How a model built by `trinity recipe` was made, as ``trinity models`` shows it."""
+        recipe = self.field(meta, "recipe", "", "object|None", optional=True)
+        if recipe is None:
+            return None
+        settings = self.field(recipe, "recipe", "recipe", "object")
+        synthetic = self.field(settings, "synthetic", "recipe.recipe", "object")
+        self.field(synthetic, "n_polymers", "recipe.recipe.synthetic", "int")
+        self.field(synthetic, "seed", "recipe.recipe.synthetic", "int")
+        phase1 = self.field(settings, "phase1", "recipe.recipe", "object")
+        self.field(phase1, "epochs", "recipe.recipe.phase1", "int")
+        self.field(settings, "data", "recipe.recipe", "text")
+        self.field(settings, "seeds", "recipe.recipe", "list")
+        git = self.field(recipe, "git", "recipe", "object|None", optional=True)
+        if git:
+            self.field(git, "commit", "recipe.git", "text", optional=True)
+        return recipe
+
+    def evaluation(self, meta: dict) -> dict | None:
+        """Held-out scores (`trinity evaluate`'s summary), as ``trinity models`` shows them."""
+        report = self.field(meta, "evaluation", "", "object|None", optional=True)
+        if report is None:
+            return None
+        self.field(report, "polymers", "evaluation", "int")
+        self.field(report, "tests", "evaluation", "int")
+        self.field(report, "seeds", "evaluation", "list")
+        scores = self.field(report, "scores", "evaluation", "object")
+        for method in scores:
+            where = f"evaluation.scores[{method!r}]"
+            score = self.field(scores, method, "evaluation.scores", "object")
+            targets = self.field(score, "all_fluxes", where, "object", optional=True) or {}
+            for target in targets:
+                inner = f"{where}.all_fluxes[{target!r}]"
+                values = self.field(targets, target, f"{where}.all_fluxes", "object")
+                for key in ("median_relative_error", "mean_relative_error"):
+                    self.field(values, key, inner, "number")
+        return report
+
+
 def _model_info(session, path: Path) -> tuple[ModelInfo, dict]:
-    """The model's `ModelInfo` and tokenizer settings, checked against this format."""
+    """The model's `ModelInfo` and tokenizer settings, checked against this format and
+    for the type and shape of every field that is read from them."""
     raw = session.get_modelmeta().custom_metadata_map
     if FORMAT_KEY not in raw:
         raise PredictorError(
             f"{path} is an ONNX model but not a Trinity one (it carries no {FORMAT_KEY} "
             f"metadata); {_EXPORT_HINT}."
         )
-    damaged = f"{path} has damaged Trinity metadata"
-    try:
-        meta = {k.removeprefix(KEY_PREFIX): json.loads(v) for k, v in raw.items()
-                if k.startswith(KEY_PREFIX)}
-    except json.JSONDecodeError:
-        raise PredictorError(f"{damaged} (not valid JSON); {_EXPORT_HINT}.") from None
-    if meta["format_version"] != ONNX_FORMAT_VERSION:
+    check = _Metadata(path)
+    meta = {}
+    for key, text in raw.items():
+        if key.startswith(KEY_PREFIX):
+            try:
+                meta[key.removeprefix(KEY_PREFIX)] = json.loads(text)
+            except json.JSONDecodeError:
+                check.fail(f"{key} is not valid JSON")
+    version = check.field(meta, "format_version", "", "int")
+    if version != ONNX_FORMAT_VERSION:
         raise PredictorError(
-            f"{path} is a Trinity model of format {meta['format_version']} (written by "
+            f"{path} is a Trinity model of format {version} (written by "
             f"Trinity {meta.get('trinity_version', '?')}), but this version reads format "
             f"{ONNX_FORMAT_VERSION}; export it again from its model directory with this "
             "version's `trinity export`."
         )
     missing = [key for key in _REQUIRED_METADATA if key not in meta]
+    if missing:
+        check.fail(f"it has no {', '.join(missing)}")
     inputs = {i.name for i in session.get_inputs()}
-    outputs = {o.name for o in session.get_outputs()}
-    if missing or not set(INPUTS) <= inputs or not set(OUTPUTS) <= outputs:
-        what = f"no {', '.join(missing)}" if missing else "inputs or outputs not Trinity's"
-        raise PredictorError(f"{damaged} ({what}); {_EXPORT_HINT}.")
+    outputs = {o.name: o.shape for o in session.get_outputs()}
+    if not set(INPUTS) <= inputs or not set(OUTPUTS) <= set(outputs):
+        check.fail("inputs or outputs not Trinity's")
+    curve = outputs[CURVE]
+    points = curve[1] if len(curve) == 2 and isinstance(curve[1], int) else None
+    members = check.field(meta, "members", "", "positive")
+    check.members(meta, members)
     info = ModelInfo(
-        name=meta["name"],
+        name=check.field(meta, "name", "", "name"),
         path=path,
-        format_version=meta["format_version"],
-        members=meta["members"],
-        trinity_version=meta["trinity_version"],
-        created=meta["created"],
-        opset=meta["opset"],
-        time_grid_s=np.asarray(meta["time_grid_s"], dtype=float),
-        units=meta["units"],
+        format_version=version,
+        members=members,
+        trinity_version=check.field(meta, "trinity_version", "", "text"),
+        created=check.field(meta, "created", "", "text"),
+        opset=check.field(meta, "opset", "", "positive"),
+        time_grid_s=check.time_grid(meta, points),
+        units=_units(check, meta),
         training=meta["training"],
         metrics=meta["metrics"],
         provenance=meta["provenance"],
-        recipe=meta.get("recipe"),
-        evaluation=meta.get("evaluation"),
+        recipe=check.recipe(meta),
+        evaluation=check.evaluation(meta),
     )
-    return info, meta["tokenizer"]
+    return info, check.tokenizer(meta)
+
+
+def _units(check: _Metadata, meta: dict) -> dict:
+    units = check.field(meta, "units", "", "object")
+    for name in units:
+        check.field(units, name, "units", "text")
+    return units
 
 
 def read_model_info(path: str | Path) -> ModelInfo:
