@@ -27,26 +27,41 @@ class Reaction:
 
 @dataclass(frozen=True)
 class Unit:
-    """How a property is shown to people: unit label and factor from SI."""
+    """How a property is shown to people: unit label, factor from SI, and the decimals
+    the estimate resolves in that unit.
+
+    The decimals follow what the number means, not what a float holds: a char yield
+    fitted to ±0.05 kg/kg is shown to 0.01, not as 0.005605; a TGA peak to 1 °C; a
+    density whose estimate is good to a few per cent to 1 kg/m³.
+    """
 
     label: str
     scale: float = 1.0
+    decimals: int = 2
+
+    def round(self, value: float) -> float:
+        """``value`` (in this unit) to its decimals; never -0.0."""
+        return round(value, self.decimals) + 0.0
+
+    def format(self, value: float) -> str:
+        """``value`` (in this unit) as text with exactly its decimals: '0.01', '1098'."""
+        return f"{self.round(value):.{self.decimals}f}"
 
 
-#: Display units (kJ, kW/m², °C, mm at the interface; SI inside).
+#: Display units (kJ, kW/m², °C, mm at the interface; SI inside) and their decimals.
 DISPLAY_UNITS: dict[str, Unit] = {
-    "molar_mass_kg_mol": Unit("g/mol", 1e3),
-    "density_kg_m3": Unit("kg/m³"),
-    "conductivity_w_mk": Unit("W/m/K"),
-    "specific_heat_j_kgk": Unit("kJ/kg/K", 1e-3),
-    "emissivity": Unit("–"),
-    "absorption_coefficient_1_m": Unit("1/m"),
-    "decomposition_peak_k": Unit("°C (TGA peak, 10 K/min)"),
-    "char_yield": Unit("kg/kg"),
-    "heat_of_reaction_j_kg": Unit("kJ/kg", 1e-3),
-    "heat_of_combustion_j_kg": Unit("MJ/kg (volatiles)", 1e-6),
-    "heat_of_combustion_complete_j_kg": Unit("MJ/kg (complete)", 1e-6),
-    "heat_release_capacity_j_gk": Unit("J/g/K"),
+    "molar_mass_kg_mol": Unit("g/mol", 1e3, 2),  # IUPAC atomic weights
+    "density_kg_m3": Unit("kg/m³", decimals=0),
+    "conductivity_w_mk": Unit("W/m/K", decimals=2),
+    "specific_heat_j_kgk": Unit("kJ/kg/K", 1e-3, 2),
+    "emissivity": Unit("–", decimals=2),
+    "absorption_coefficient_1_m": Unit("1/m", decimals=0),
+    "decomposition_peak_k": Unit("°C (TGA peak, 10 K/min)", decimals=0),
+    "char_yield": Unit("kg/kg", decimals=2),
+    "heat_of_reaction_j_kg": Unit("kJ/kg", 1e-3, 0),
+    "heat_of_combustion_j_kg": Unit("MJ/kg (volatiles)", 1e-6, 1),
+    "heat_of_combustion_complete_j_kg": Unit("MJ/kg (complete)", 1e-6, 1),
+    "heat_release_capacity_j_gk": Unit("J/g/K", decimals=0),  # as MCC reports it
 }
 
 
@@ -95,12 +110,14 @@ class MaterialProperties:
         return asdict(self)
 
     def display_rows(self) -> list[tuple[str, float, str, str]]:
-        """(property, value in display units, unit, method) for tables and the GUI."""
+        """(property, value in display units rounded to the unit's decimals, unit, method)
+        for tables, the GUI and the command line; `Unit.format` writes a value with
+        exactly its decimals (``DISPLAY_UNITS[name].format(value)``)."""
         rows = []
         for name, unit in DISPLAY_UNITS.items():
             value = getattr(self, name)
             shown = value - 273.15 if name == "decomposition_peak_k" else value * unit.scale
-            rows.append((name, shown, unit.label, self.methods.get(name, "")))
+            rows.append((name, unit.round(shown), unit.label, self.methods.get(name, "")))
         return rows
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.gc import estimators as est
-from engine.gc.properties import MaterialProperties, estimate_properties
+from engine.gc.properties import DISPLAY_UNITS, MaterialProperties, estimate_properties
 from engine.gc.tables import constant
 from engine.polymer import parse_polymer
 from engine.resources import resource_path
@@ -120,6 +120,24 @@ def test_record_carries_units_methods_and_groups():
     assert all(unit and method for _, _, unit, method in rows)
     assert props.groups == {"ester": 1, "CH3": 2, "CH2": 1, "C": 1}
     assert props.to_dict()["reactions"][0]["activation_energy_j_mol"] > 1e5
+
+
+def test_display_rows_are_rounded_to_what_each_estimate_resolves():
+    """Polystyrene's char yield was shown as 0.005605 kg/kg: six digits on a fit whose
+    error is 0.05 kg/kg. Each display unit has its decimals; the rows come rounded."""
+    props = _props(PS)
+    rows = {name: value for name, value, _, _ in props.display_rows()}
+    assert props.char_yield == pytest.approx(0.0056, abs=1e-4)
+    assert rows["char_yield"] == 0.01 and DISPLAY_UNITS["char_yield"].format(0.0056) == "0.01"
+    assert rows["decomposition_peak_k"] == round(props.decomposition_peak_k - 273.15)
+    assert rows["density_kg_m3"] == round(props.density_kg_m3)
+    assert rows["heat_of_combustion_j_kg"] == round(props.heat_of_combustion_j_kg / 1e6, 1)
+    for name, value in rows.items():
+        unit = DISPLAY_UNITS[name]
+        assert value == round(value, unit.decimals), name
+        assert unit.format(value) == f"{value:.{unit.decimals}f}", name
+    assert DISPLAY_UNITS["char_yield"].format(-0.001) == "0.00"  # no "-0.00"
+    assert DISPLAY_UNITS["absorption_coefficient_1_m"].format(12345.0) == "12345"
 
 
 def test_every_table_row_has_a_source():

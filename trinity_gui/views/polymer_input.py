@@ -283,7 +283,8 @@ class PolymerInput(QWidget):
 
     def _show_valid(self, polymer: Polymer) -> None:
         grams = DISPLAY_UNITS["molar_mass_kg_mol"]
-        parts = [polymer.formula, f"{polymer.molar_mass_kg_mol * grams.scale:.2f} {grams.label}"]
+        parts = [polymer.formula,
+                 f"{grams.format(polymer.molar_mass_kg_mol * grams.scale)} {grams.label}"]
         if polymer.name:
             parts.insert(0, polymer.name)
         if not polymer.is_homopolymer:

@@ -114,7 +114,8 @@ class PropertiesView(QWidget):
         rows = properties.display_rows()
         self.table.setRowCount(len(rows))
         for i, (name, value, unit, method) in enumerate(rows):
-            cells = [PROPERTY_TITLES.get(name, name), _number(value), unit, method]
+            cells = [PROPERTY_TITLES.get(name, name), DISPLAY_UNITS[name].format(value), unit,
+                     method]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(method)
@@ -169,10 +170,3 @@ def _heading(text: str) -> QLabel:
     font.setBold(True)
     label.setFont(font)
     return label
-
-
-def _number(value: float) -> str:
-    """Four significant figures, without switching to exponents below 10⁶."""
-    if value and 1e4 <= abs(value) < 1e6:
-        return f"{value:.0f}"
-    return f"{value:.4g}"
