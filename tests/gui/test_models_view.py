@@ -3,6 +3,7 @@ export of a trained model, and screening a CSV of candidates ranked and saved.""
 
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -165,3 +166,29 @@ def test_rank_puts_rows_without_predictions_last():
     ranked = rank(frame, "phrr_kw_m2", ascending=True)
     assert list(ranked["smiles"]) == ["c", "a", "b"]
     assert list(ranked["rank"][:2]) == [1, 2] and pd.isna(ranked["rank"][2])
+
+
+def test_screening_results_are_shown_and_saved_to_what_they_resolve(context, qtbot, tmp_path):
+    """The model computes in float32: '35.27391' s and '812.3456' kW/m² claimed digits
+    nobody has, on screen and in the saved CSV. The user's own inputs stay as given."""
+    from trinity_gui.views.models_view import Screening
+
+    view = ModelsView(context)
+    qtbot.addWidget(view)
+    frame = pd.DataFrame({
+        "name": ["A"], "smiles": ["*CC*"], "heat_flux_kw_m2": [50.0], "thickness_mm": [4.25],
+        "tig_s": [float(np.float32(35.27391))], "tig_s_std": [3.4567],
+        "phrr_kw_m2": [812.3456], "phrr_kw_m2_std": [60.12],
+        "thr_mj_m2": [110.4567], "thr_mj_m2_std": [9.123], "error": [""],
+    })
+    view.show_screening(Screening(tmp_path / "candidates.csv", frame, [], "tiny"))
+    assert view.result_column("t_ig (s)") == ["35"] and view.result_column("± t_ig") == ["3"]
+    assert view.result_column("pHRR (kW/m²)") == ["812"]
+    assert view.result_column("THR (MJ/m²)") == ["110.5"]
+    assert view.result_column("Thickness (mm)") == ["4.25"]
+    out = tmp_path / "ranked.csv"
+    view.save_results(out)
+    assert "35.27" not in out.read_text() and "812.34" not in out.read_text()
+    saved = pd.read_csv(out)
+    assert (saved["tig_s"][0], saved["phrr_kw_m2"][0], saved["thr_mj_m2"][0]) == (35, 812, 110.5)
+    assert saved["thickness_mm"][0] == 4.25

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.jobs import ProgressReporter, run_in_process
+from engine.quantities import resolution, round_frame
 from engine.workspace import ModelEntry, WorkspaceError, onnx_model_entry
 from trinity_gui import tasks
 from trinity_gui.context import AppContext
@@ -62,6 +63,10 @@ RESULT_COLUMNS = (
     ("error", "Problem"),
 )
 NAME_COLUMNS = ("polymer", "name", "candidate")
+#: The model's answers: shown and saved to what they resolve (`engine.quantities`), not
+#: with the float32 digits the model computes in. The user's own columns stay as given.
+OUTPUT_COLUMNS = ("tig_s", "tig_s_std", "phrr_kw_m2", "phrr_kw_m2_std", "thr_mj_m2",
+                  "thr_mj_m2_std")
 
 
 @dataclass(frozen=True)
@@ -383,8 +388,9 @@ class ModelsView(QWidget):
         self.results.setHorizontalHeaderLabels([h for _, h in shown])
         self.results.setRowCount(len(self.ranked))
         for column, (name, _) in enumerate(shown):
+            decimals = resolution(name) if name in OUTPUT_COLUMNS else None
             for row, value in enumerate(self.ranked[name]):
-                self.results.setItem(row, column, _cell(value))
+                self.results.setItem(row, column, _cell(value, decimals))
         self.results.setSortingEnabled(True)
         self.results.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 
@@ -405,19 +411,26 @@ class ModelsView(QWidget):
         """Write the ranked table (every input column kept) as CSV."""
         if self.ranked is None:
             return
+        outputs = [c for c in OUTPUT_COLUMNS if c in self.ranked.columns]
         try:
-            self.ranked.to_csv(path, index=False)
+            round_frame(self.ranked, outputs).to_csv(path, index=False)
         except OSError as exc:
             self.context.report(self, exc)
 
 
 class _NumberItem(QTableWidgetItem):
-    """A cell that sorts by its number, with blanks (no prediction) after every number."""
+    """A cell that sorts by its number, with blanks (no prediction) after every number;
+    shown with ``decimals`` when given, else as the number was written."""
 
-    def __init__(self, number: float) -> None:
+    def __init__(self, number: float, decimals: int | None = None) -> None:
         finite = math.isfinite(number)
-        super().__init__(f"{number:.4g}" if finite and abs(number) < 100 else
-                         f"{number:.1f}" if finite else "")
+        if not finite:
+            text = ""
+        elif decimals is not None:
+            text = f"{round(number, decimals) + 0.0:.{decimals}f}"
+        else:
+            text = f"{number:.4g}" if abs(number) < 100 else f"{number:.1f}"
+        super().__init__(text)
         self.key = number if finite else math.inf
         self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
@@ -425,13 +438,13 @@ class _NumberItem(QTableWidgetItem):
         return self.key < getattr(other, "key", math.inf)
 
 
-def _cell(value: object) -> QTableWidgetItem:
+def _cell(value: object, decimals: int | None = None) -> QTableWidgetItem:
     """Numbers (and numeric text, as inputs are read) sort as numbers."""
     if value is None or value is pd.NA:
         return _NumberItem(math.nan)
     if isinstance(value, bool):
         return QTableWidgetItem(str(value))
     try:
-        return _NumberItem(float(value))
+        return _NumberItem(float(value), decimals)
     except (TypeError, ValueError):
         return QTableWidgetItem(str(value))
