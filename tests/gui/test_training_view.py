@@ -160,3 +160,41 @@ def test_the_loss_curve_follows_training_reports(view, context, qtbot):
     train, val = view.loss_points()
     assert train == [(1, 2.0), (2, 1.5), (3, 1.8)]  # the second member continues at step 3
     assert val == [(2, 1.2)]
+
+
+def test_the_loss_legend_keeps_off_the_curves(view, context, qtbot):
+    """pyqtgraph's legend sat in the top-left corner of the plot, where the loss curves
+    start (the highest losses)."""
+    view.resize(1100, 700)
+    view._train_points = [(x, 10.0 / x) for x in range(1, 50)]
+    view._val_points = [(10 * x, 8.0 / x) for x in range(1, 5)]
+    view._redraw()
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(50)
+    labels = [label.text for _, label in view.legend.items]
+    assert labels == ["training", "validation"]
+    legend = view.legend.mapRectToScene(view.legend.boundingRect())
+    data = view.plot.plotItem.vb.mapRectToScene(view.plot.plotItem.vb.boundingRect())
+    assert not legend.intersects(data)
+    assert view.plot.plotItem.sceneBoundingRect().contains(legend)
+
+
+def test_the_status_line_says_how_each_job_ended(view, context, qtbot):
+    """It said 'Queued: …' for ever when a job failed or was cancelled."""
+    from trinity_gui.jobs import Job
+
+    def broken(progress, cancel):
+        raise ValueError("The synthetic data set has no rows.")
+
+    job = view._queue(lambda: Job("Phase 1 → x", "phase1", broken))
+    qtbot.waitUntil(lambda: job.state == "failed", timeout=10_000)
+    assert view.status.text() == "Failed: Phase 1 → x. The synthetic data set has no rows."
+
+    def stops(progress, cancel):
+        cancel.cancel()
+        cancel.raise_if_cancelled()
+
+    job = view._queue(lambda: Job("Generate 8", "generate", stops))
+    qtbot.waitUntil(lambda: job.state == "cancelled", timeout=10_000)
+    assert view.status.text() == "Cancelled: Generate 8. What was finished is saved."

@@ -43,6 +43,7 @@ from engine.workspace import WorkspaceError, read_json_file
 from trinity_gui import tasks
 from trinity_gui.context import AppContext
 from trinity_gui.jobs import Job
+from trinity_gui.plots import BelowLegend
 
 SHIPPED = "shipped"
 TRAINING_KINDS = ("phase1", "phase2")
@@ -174,11 +175,13 @@ class TrainingView(QWidget):
         self.plot.setLabel("bottom", "optimiser step", color="#000")
         self.plot.setLogMode(y=True)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
-        self.plot.addLegend(labelTextColor="k", brush=pg.mkBrush(255, 255, 255, 220),
-                            pen=pg.mkPen("#bbb"))
-        self.train_curve = self.plot.plot([], [], name="training", pen=pg.mkPen("#1565c0"))
-        self.val_curve = self.plot.plot([], [], name="validation", pen=pg.mkPen("#c62828"),
-                                        symbol="o", symbolSize=6)
+        self.train_curve = self.plot.plot([], [], pen=pg.mkPen("#1565c0"))
+        self.val_curve = self.plot.plot([], [], pen=pg.mkPen("#c62828"), symbol="o",
+                                        symbolSize=6)
+        # Below the axes: in the plot's corner it covered where the losses start.
+        self.legend = BelowLegend(self.plot.plotItem, labelTextColor="k", frame=False)
+        self.legend.addItem(self.train_curve, "training")
+        self.legend.addItem(self.val_curve, "validation")
         self.evaluation = QTableWidget(0, 7)
         self.evaluation.setHorizontalHeaderLabels(
             ["Method", "Target", "n", "Mean error", "Median error", "R² (log)",
@@ -228,6 +231,8 @@ class TrainingView(QWidget):
         jobs.started.connect(self._started)
         jobs.progress.connect(self._progressed)
         jobs.finished.connect(self._finished)
+        jobs.failed.connect(self._failed)
+        jobs.cancelled.connect(self._cancelled)
         context.modelsChanged.connect(self.refresh)
         context.workspaceChanged.connect(lambda _: self.refresh())
         self.refresh()
@@ -379,6 +384,8 @@ class TrainingView(QWidget):
     # Live results --------------------------------------------------------------------
 
     def _started(self, job: Job) -> None:
+        if job.id in self._mine:
+            self.status.setText(f"Running: {job.title}")
         if job.id in self._mine and job.kind in TRAINING_KINDS:
             self._plotted, self._offset, self._last_done = job.id, 0, 0
             self._train_points, self._val_points = [], []
@@ -410,6 +417,15 @@ class TrainingView(QWidget):
     def loss_points(self) -> tuple[list, list]:
         """(training, validation) points of the plotted run, as (step, loss)."""
         return list(self._train_points), list(self._val_points)
+
+    def _failed(self, job: Job, sentence: str) -> None:
+        if self._mine.pop(job.id, None) is not None:
+            self.status.setText(f"Failed: {job.title}. {sentence}")
+
+    def _cancelled(self, job: Job) -> None:
+        if self._mine.pop(job.id, None) is not None:
+            self.status.setText(f"Cancelled: {job.title}. What was finished is saved."
+                                if job.started else f"Cancelled before it started: {job.title}.")
 
     def _finished(self, job: Job) -> None:
         if self._mine.pop(job.id, None) is None:
