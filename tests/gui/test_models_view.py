@@ -2,6 +2,7 @@
 export of a trained model, and screening a CSV of candidates ranked and saved."""
 
 import shutil
+import threading
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from tiny_model import TINY
 from engine.onnx_export import export_onnx
 from engine.synthetic import SyntheticConfig, generate_synthetic
 from engine.training import default_settings, train_phase1
+from trinity_gui.jobs import Job
 from trinity_gui.views.models_view import ModelsView, rank
 
 
@@ -192,3 +194,25 @@ def test_screening_results_are_shown_and_saved_to_what_they_resolve(context, qtb
     saved = pd.read_csv(out)
     assert (saved["tig_s"][0], saved["phrr_kw_m2"][0], saved["thr_mj_m2"][0]) == (35, 812, 110.5)
     assert saved["thickness_mm"][0] == 4.25
+
+
+def test_a_screening_that_fails_or_is_cancelled_does_not_say_predicting(context, qtbot,
+                                                                        monkeypatch, tmp_path):
+    """'Predicting candidates.csv…' stayed on screen after the job had failed."""
+    from types import SimpleNamespace
+
+    view = ModelsView(context)
+    qtbot.addWidget(view)
+    monkeypatch.setattr(context, "predictor", lambda: SimpleNamespace(
+        info=SimpleNamespace(name="fake")))
+    job = view.predict_csv(tmp_path / "missing.csv")
+    qtbot.waitUntil(lambda: job.state == "failed", timeout=10_000)
+    assert view.results_label.text().startswith("Prediction of missing.csv failed: ")
+    assert job.message in view.results_label.text()
+
+    release = threading.Event()
+    context.jobs.submit(Job("hold", "test", lambda p, c: release.wait(10)))
+    waiting = view.predict_csv(tmp_path / "other.csv")
+    context.jobs.cancel(waiting)
+    release.set()
+    assert view.results_label.text() == "Prediction of other.csv was cancelled."

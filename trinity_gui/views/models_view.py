@@ -124,6 +124,7 @@ class ModelsView(QWidget):
         self.screening: Screening | None = None
         self.ranked: pd.DataFrame | None = None
         self._jobs: dict[str, Job] = {}
+        self._screened: dict[str, str] = {}  # job id → the CSV it predicts
         self.setAcceptDrops(True)
 
         self.models = QTableWidget(0, len(MODEL_COLUMNS))
@@ -198,6 +199,8 @@ class ModelsView(QWidget):
         context.workspaceChanged.connect(lambda _: self.refresh())
         context.activeModelChanged.connect(lambda _: self.refresh())
         context.jobs.finished.connect(self._finished)
+        context.jobs.failed.connect(self._ended_without_result)
+        context.jobs.cancelled.connect(self._ended_without_result)
         self.refresh()
 
     # The models table ----------------------------------------------------------------
@@ -347,12 +350,24 @@ class ModelsView(QWidget):
         job = Job(f"Predict {csv.name} with {predictor.info.name}", "predict",
                   lambda progress, cancel: screen_csv(predictor, csv, progress, cancel))
         self._jobs[job.id] = job
+        self._screened[job.id] = csv.name
         self.results_label.setText(f"Predicting {csv.name}…")
         return self.context.jobs.submit(job)
+
+    def _ended_without_result(self, job: Job, sentence: str = "") -> None:
+        """A failed or cancelled job of ours: "Predicting …" must not outlive it."""
+        if self._jobs.pop(job.id, None) is None:
+            return
+        name = self._screened.pop(job.id, None)
+        if name is not None:
+            self.results_label.setText(f"Prediction of {name} failed: {sentence}"
+                                       if job.state == "failed"
+                                       else f"Prediction of {name} was cancelled.")
 
     def _finished(self, job: Job) -> None:
         if self._jobs.pop(job.id, None) is None:
             return
+        self._screened.pop(job.id, None)
         if job.kind == "predict":
             self.show_screening(job.result)
         else:
