@@ -4,11 +4,13 @@ The data set is a folder: ``manifest.json`` (settings, time grid, format version
 one ``part-NNNNN.parquet`` per chunk of polymers, each written atomically (temporary
 file, then rename). A chunk's polymers depend only on the seed and the chunk's place
 in the sequence, so a rerun after a crash or a cancel skips the parts on disk and
-computes the rest: no row is lost or written twice.
+computes the rest: no row is lost or written twice. A part that a disk or a person
+damaged (cut short, emptied, overwritten) is found on resume, deleted and computed again.
 
 Chunks run on all local cores (processes), or on a Dask distributed cluster when a
-scheduler address is given. Every simulation gives a row; one that failed or gave a
-physically impossible result keeps its row with ``status`` and a ``reason``.
+scheduler address is given. Every simulation gives a row; one that failed (the solver
+gave up, or raised: a chunk whose batch raises is run again one scenario at a time) or
+gave a physically impossible result keeps its row with ``status`` and a ``reason``.
 """
 
 from __future__ import annotations
@@ -147,7 +149,6 @@ def simulate_chunk(
     """
     from engine.cone.gc_material import cone_material
     from engine.cone.scenario import ConeScenario
-    from engine.cone.solver import simulate
     from engine.gc.properties import estimate_properties
     from engine.polymer import parse_polymer
 
@@ -160,18 +161,10 @@ def simulate_chunk(
             polymer = parse_polymer(smiles)
             props = estimate_properties(polymer)
             material = cone_material(props)
-        except ValueError as exc:
+        except Exception as exc:  # one polymer's failure is its rows' reason, never the run's
             for flux in config.heat_fluxes_kw_m2:
                 for thick in config.thicknesses_mm:
-                    rows.append(
-                        {
-                            **base,
-                            "heat_flux_kw_m2": flux,
-                            "thickness_mm": thick,
-                            "status": STATUS_FAILED,
-                            "reason": str(exc),
-                        }
-                    )
+                    rows.append(_failed_row(base, flux, thick, _reason(exc)))
             continue
         hydrocarbon = set(polymer.element_counts) <= {"C", "H"}
         prop_values = {name: getattr(props, name) for name in _PROPERTY_COLUMNS}
@@ -182,35 +175,73 @@ def simulate_chunk(
         }
         for flux in config.heat_fluxes_kw_m2:
             for thick in config.thicknesses_mm:
-                scenarios.append(
-                    ConeScenario(
+                try:
+                    scenario = ConeScenario(
                         material=material,
                         heat_flux_kw_m2=flux,
                         thickness_mm=thick,
                         flame_flux_kw_m2=config.flame_flux_kw_m2,
                         duration_s=config.duration_s,
                     )
-                )
+                except ValueError as exc:  # a condition outside what the solver accepts
+                    rows.append(_failed_row(base, flux, thick, str(exc)))
+                    continue
+                scenarios.append(scenario)
                 owners.append(
                     (
                         {**base, **prop_values, "heat_flux_kw_m2": flux, "thickness_mm": thick},
                         hydrocarbon,
                     )
                 )
-    results = simulate(scenarios, workers=threads)
-    for result, (row, hydrocarbon) in zip(results, owners, strict=True):
-        status, reason = check_result(result, hydrocarbon=hydrocarbon)
-        metrics = asdict(result.metrics)
-        row |= {name: metrics[name] for name in _METRIC_COLUMNS}
-        row |= {
-            "status": status,
-            "reason": reason,
-            "hrr_curve_kw_m2": np.interp(grid, result.time_s, result.hrr_kw_m2, right=0.0).astype(
-                np.float32
-            ),
-        }
+    for result, (row, hydrocarbon) in zip(_simulate_each(scenarios, threads), owners, strict=True):
+        if isinstance(result, Exception):
+            row |= {"status": STATUS_FAILED, "reason": f"the solver crashed ({_reason(result)})"}
+            rows.append(row)
+            continue
+        try:
+            status, reason = check_result(result, hydrocarbon=hydrocarbon)
+            metrics = asdict(result.metrics)
+            curve = np.interp(grid, result.time_s, result.hrr_kw_m2, right=0.0).astype(np.float32)
+        except Exception as exc:  # a result too broken to read is that row's failure
+            row |= {"status": STATUS_FAILED, "reason": f"unreadable result ({_reason(exc)})"}
+        else:
+            row |= {name: metrics[name] for name in _METRIC_COLUMNS}
+            row |= {"status": status, "reason": reason, "hrr_curve_kw_m2": curve}
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _failed_row(base: dict, flux: float, thickness: float, reason: str) -> dict:
+    return {**base, "heat_flux_kw_m2": flux, "thickness_mm": thickness,
+            "status": STATUS_FAILED, "reason": reason}
+
+
+def _reason(exc: Exception) -> str:
+    """A ValueError is a sentence meant for users; anything else is a crash, named as one."""
+    return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+
+
+def _simulate_each(scenarios: list, threads: int | None) -> list:
+    """The solver's results, one per scenario, or the exception a scenario raised.
+
+    The chunk runs as one batch (fast: the solver spreads it over the cores). Should the
+    batch raise, which one bad scenario is enough for, each scenario runs on its own, so
+    that only the scenario that raises loses its result and the rest of the chunk, and
+    the run, go on.
+    """
+    from engine.cone import solver
+
+    try:
+        return list(solver.simulate(scenarios, workers=threads))
+    except Exception:  # the solver's failure modes are not ours to enumerate
+        pass
+    results = []
+    for scenario in scenarios:
+        try:
+            results.append(solver.simulate([scenario], workers=1)[0])
+        except Exception as exc:  # recorded as that row's reason
+            results.append(exc)
+    return results
 
 
 def check_result(result, *, hydrocarbon: bool) -> tuple[str, str]:
@@ -240,8 +271,112 @@ def _write_part(frame: pd.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
+#: Columns every row of a part has, whatever became of its simulation.
+_REQUIRED_COLUMNS = ("polymer_id", "smiles", "family", "heat_flux_kw_m2", "thickness_mm",
+                     "status", "reason")
+_REGENERATE = "rerun the generation with the same settings to regenerate it"
+
+
+def _read_part(
+    path: Path, config: SyntheticConfig, index: int, points: int
+) -> tuple[pa.Table | None, str | None]:
+    """Chunk ``index``'s part file and None, or None and what is wrong with it.
+
+    The part is read whole (a few MB at most), so a cut or overwritten file is caught
+    here rather than when training reads it: its rows must be exactly the chunk's
+    polymers under every condition, with the columns and curve length of this data set.
+    """
+    if path.stat().st_size == 0:
+        return None, "empty"
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError, ValueError):
+        return None, "not a readable Parquet file"
+    problem = _table_problem(table, config, index, points)
+    return (None, problem) if problem else (table, None)
+
+
+def _table_problem(table: pa.Table, config: SyntheticConfig, index: int, points: int) -> str | None:
+    missing = [name for name in _REQUIRED_COLUMNS if name not in table.column_names]
+    if missing:
+        return f"it lacks the columns {', '.join(missing)}"
+    first = index * config.chunk_size
+    ids = range(first, min(first + config.chunk_size, config.n_polymers))
+    expected = len(ids) * len(config.heat_fluxes_kw_m2) * len(config.thicknesses_mm)
+    if table.num_rows != expected:
+        return f"{table.num_rows} rows, not the chunk's {expected}"
+    try:
+        if set(table.column("polymer_id").to_pylist()) != set(ids):
+            return f"rows of other polymers than the chunk's {ids.start}–{ids.stop - 1}"
+        if not set(table.column("status").to_pylist()) <= {
+            STATUS_OK, STATUS_FAILED, STATUS_REJECTED
+        }:
+            return "a status that is none of ok, failed, rejected"
+        if "hrr_curve_kw_m2" in table.column_names:
+            lengths = {len(c) for c in table.column("hrr_curve_kw_m2").to_pylist() if c is not None}
+            if lengths - {points}:
+                return f"HRR curves that are not {points} points long"
+    except (pa.ArrowException, TypeError, ValueError):
+        return "columns of the wrong type"
+    return None
+
+
+def _manifest_problem(info: object) -> str | None:
+    """What is wrong with a decoded manifest.json, or None."""
+    if not isinstance(info, dict):
+        return "not a JSON object"
+    for key in ("format_version", "config", "time_grid_s"):
+        if key not in info:
+            return f"it has no {key}"
+    if not (isinstance(info["format_version"], int) and not isinstance(info["format_version"],
+                                                                        bool)):
+        return f"format_version is {info['format_version']!r}, not an integer"
+    if not isinstance(info["config"], dict):
+        return "config is not a JSON object"
+    grid = info["time_grid_s"]
+    if not (isinstance(grid, list) and grid and all(
+        isinstance(t, int | float) and not isinstance(t, bool) and math.isfinite(t) for t in grid
+    )):
+        return "time_grid_s is not a list of times"
+    return None
+
+
+def read_manifest(out_dir: Path) -> dict:
+    """manifest.json of a data set folder, checked; its absence says the folder is none."""
+    manifest = out_dir / MANIFEST
+    if not manifest.is_file():
+        raise SyntheticError(f"{out_dir} is not a Trinity synthetic data set (no {MANIFEST}).")
+    try:
+        text = manifest.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        problem = "not text"
+    else:
+        try:
+            info = json.loads(text) if text.strip() else None
+        except json.JSONDecodeError:
+            problem = "not valid JSON"
+        else:
+            problem = "empty" if info is None else _manifest_problem(info)
+    if problem:
+        raise SyntheticError(
+            f"{manifest} is damaged ({problem}); delete the folder and generate the data set "
+            "again, or choose another folder."
+        )
+    return info
+
+
+def _is_ours(path: Path) -> bool:
+    """Files a killed run can leave behind before its manifest is in place."""
+    return path.name.endswith(".tmp")
+
+
 def _prepare(out_dir: Path, config: SyntheticConfig) -> None:
-    """Create the folder and manifest, or check an existing one matches the settings."""
+    """Create the folder and manifest, or check an existing one matches the settings.
+
+    Temporary files (``*.tmp``) are what a killed run leaves: the manifest is written to
+    ``manifest.tmp`` and renamed, so a folder that holds only such files is still empty
+    for this purpose, and they are removed.
+    """
     manifest = out_dir / MANIFEST
     wanted = {
         "format_version": FORMAT_VERSION,
@@ -249,23 +384,20 @@ def _prepare(out_dir: Path, config: SyntheticConfig) -> None:
         "time_grid_s": config.time_grid_s.tolist(),
     }
     if manifest.exists():
-        try:
-            found = json.loads(manifest.read_text())
-        except json.JSONDecodeError:
-            raise SyntheticError(
-                f"{manifest} is damaged; delete the folder or choose another one."
-            ) from None
-        if found.get("config") != json.loads(json.dumps(wanted["config"])):
+        found = read_manifest(out_dir)
+        if found["config"] != json.loads(json.dumps(wanted["config"])):
             raise SyntheticError(
                 f"{out_dir} holds a data set made with other settings; rerun with the same "
                 "settings to resume it, or choose another folder."
             )
         return
-    if out_dir.exists() and any(out_dir.iterdir()):
+    if out_dir.exists() and any(not _is_ours(p) for p in out_dir.iterdir()):
         raise SyntheticError(
             f"{out_dir} is not empty and is not a Trinity data set; choose an empty or new folder."
         )
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("*.tmp"):
+        stale.unlink()
     tmp = manifest.with_suffix(".tmp")
     tmp.write_text(json.dumps(wanted, indent=2))
     os.replace(tmp, manifest)
@@ -295,9 +427,21 @@ def generate_synthetic(
     cancel = cancel or CancelToken()
     for stale in out_dir.glob("*.tmp"):
         stale.unlink()
-    done = {i for i in range(config.n_chunks) if _part_path(out_dir, i).exists()}
-    todo = [i for i in range(config.n_chunks) if i not in done]
     report = ProgressReporter(config.n_chunks, progress)
+    done = set()
+    points = len(config.time_grid_s)
+    for i in range(config.n_chunks):
+        part = _part_path(out_dir, i)
+        if not part.exists():
+            continue
+        _, problem = _read_part(part, config, i, points)
+        if problem is None:
+            done.add(i)
+        else:
+            # The chunk is a function of the seed alone: deleting it loses nothing.
+            part.unlink()
+            report(len(done), f"{part.name} is damaged ({problem}); regenerating it")
+    todo = [i for i in range(config.n_chunks) if i not in done]
     report(len(done), f"{len(done)} of {config.n_chunks} chunks already on disk")
     if todo:
         chunks = ((i, polymers) for i, polymers in polymer_chunks(config) if i not in done)
@@ -391,20 +535,41 @@ def _status_counts(out_dir: Path) -> dict[str, int]:
 
 
 def load_synthetic(out_dir: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
-    """All rows of a data set, in polymer order, and the curves' time grid."""
+    """All rows of a data set, in polymer order, and the curves' time grid.
+
+    Every part is checked as on resume; a damaged one is named, with the way to
+    regenerate it.
+    """
     out_dir = Path(out_dir)
-    manifest = out_dir / MANIFEST
-    if not manifest.exists():
-        raise SyntheticError(f"{out_dir} is not a Trinity synthetic data set (no {MANIFEST}).")
-    info = json.loads(manifest.read_text())
-    if info.get("format_version") != FORMAT_VERSION:
+    info = read_manifest(out_dir)
+    if info["format_version"] != FORMAT_VERSION:
         raise SyntheticError(
             f"{out_dir} was written by another version of Trinity "
-            f"(format {info.get('format_version')}); regenerate it."
+            f"(format {info['format_version']}); regenerate it."
         )
-    parts = sorted(out_dir.glob("part-*.parquet"))
-    if not parts:
+    try:
+        config = SyntheticConfig(**{
+            **info["config"],
+            "heat_fluxes_kw_m2": tuple(info["config"]["heat_fluxes_kw_m2"]),
+            "thicknesses_mm": tuple(info["config"]["thicknesses_mm"]),
+        })
+    except (KeyError, TypeError, ValueError):
+        raise SyntheticError(
+            f"{out_dir / MANIFEST} is damaged (its config is not a data set's settings); "
+            "delete the folder and generate the data set again, or choose another folder."
+        ) from None
+    points = len(info["time_grid_s"])
+    tables = []
+    for index in range(config.n_chunks):
+        part = _part_path(out_dir, index)
+        if not part.exists():
+            continue
+        table, problem = _read_part(part, config, index, points)
+        if problem:
+            raise SyntheticError(f"{part} is damaged ({problem}); {_REGENERATE}.")
+        tables.append(table.to_pandas())
+    if not tables:
         raise SyntheticError(f"{out_dir} holds no finished chunks yet.")
-    frame = pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True)
+    frame = pd.concat(tables, ignore_index=True)
     frame = frame.sort_values(["polymer_id", "heat_flux_kw_m2", "thickness_mm"], kind="stable")
     return frame.reset_index(drop=True), np.asarray(info["time_grid_s"])

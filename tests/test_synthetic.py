@@ -164,3 +164,162 @@ def test_bad_folders_and_settings(tmp_path):
         SyntheticConfig(n_polymers=0)
     with pytest.raises(SyntheticError, match="positive numbers"):
         SyntheticConfig(n_polymers=3, heat_fluxes_kw_m2=(50.0, -1.0))
+
+
+# Robustness: a solver that raises, damaged parts, leftovers of a crash --------------------
+
+
+def _crash_on(monkeypatch, fragment, flux):
+    """Make the solver's batch function raise, as a solver bug would, for every batch that
+    holds the scenario of the polymer whose name holds ``fragment`` at ``flux``."""
+    from engine.cone import solver
+
+    real = solver.simulate
+
+    def simulate(scenarios, **settings):
+        if any(fragment in s.material.name and s.heat_flux_kw_m2 == flux for s in scenarios):
+            raise ZeroDivisionError("float division by zero")
+        return real(scenarios, **settings)
+
+    monkeypatch.setattr(solver, "simulate", simulate)
+
+
+def test_a_row_that_crashes_the_solver_is_recorded_and_the_chunk_goes_on(monkeypatch):
+    _crash_on(monkeypatch, "c1ccccc1", 75.0)
+    frame = simulate_chunk(SMALL, [(0, "*CC*", "test"), (1, "*CC(*)c1ccccc1", "test")])
+    assert len(frame) == 4
+    crashed = frame[(frame.polymer_id == 1) & (frame.heat_flux_kw_m2 == 75.0)]
+    assert crashed.status.tolist() == [STATUS_FAILED]
+    assert crashed.reason.iloc[0] == (
+        "the solver crashed (ZeroDivisionError: float division by zero)"
+    )
+    rest = frame.drop(crashed.index)
+    assert (rest.status == STATUS_OK).all() and rest.phrr_kw_m2.notna().all()
+
+
+def test_a_crashing_row_does_not_end_the_run(monkeypatch, tmp_path, reference):
+    _crash_on(monkeypatch, "C", 75.0)  # every polymer at 75 kW/m²
+    summary = generate_synthetic(SMALL, tmp_path, workers=1)
+    assert summary.rows == 12 and summary.rows_by_status[STATUS_FAILED] >= 6
+    frame, expected = load_synthetic(tmp_path)[0], reference[0]
+    assert frame.smiles.tolist() == expected.smiles.tolist()
+    hot = frame.heat_flux_kw_m2 == 75.0
+    assert (frame[hot].status == STATUS_FAILED).all()
+    assert frame[hot].reason.str.contains("ZeroDivisionError").all()
+    assert frame[~hot].status.tolist() == expected[~hot].status.tolist()
+
+
+def test_a_condition_the_scenario_refuses_is_a_failed_row(monkeypatch):
+    from engine.cone import scenario
+
+    class Refusing(scenario.ConeScenario):
+        def __post_init__(self):
+            if self.heat_flux_kw_m2 == 75.0:
+                raise scenario.ScenarioError("heat_flux_kw_m2 75 kW/m² is out of range.")
+            super().__post_init__()
+
+    monkeypatch.setattr(scenario, "ConeScenario", Refusing)
+    frame = simulate_chunk(SMALL, [(0, "*CC*", "test")]).sort_values("heat_flux_kw_m2")
+    assert frame.status.tolist() == [STATUS_OK, STATUS_FAILED]
+    assert frame.reason.tolist()[1] == "heat_flux_kw_m2 75 kW/m² is out of range."
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    out = tmp_path_factory.mktemp("finished") / "set"
+    generate_synthetic(SMALL, out, workers=1)
+    return out
+
+
+def _other_schema(path):
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pandas(pd.DataFrame({"x": [1, 2]})), path)
+
+
+def _fewer_rows(path):
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    pq.write_table(table.slice(0, 2), path)
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
+         "not a readable Parquet file"),
+        (lambda p: p.write_text("polymer_id,smiles\n1,*CC*\n"), "not a readable Parquet file"),
+        (_other_schema, "it lacks the columns polymer_id, smiles"),
+        (_fewer_rows, "2 rows, not the chunk's 4"),
+    ],
+    ids=["empty", "truncated", "text", "schema", "rows"],
+)
+def test_a_damaged_part_is_regenerated_on_resume(finished, tmp_path, reference, damage, problem):
+    import shutil
+
+    out = tmp_path / "set"
+    shutil.copytree(finished, out)
+    part = out / "part-00001.parquet"
+    damage(part)
+    with pytest.raises(SyntheticError, match=problem) as error:
+        load_synthetic(out)
+    assert str(error.value).startswith(f"{part} is damaged (") and str(error.value).endswith(
+        "rerun the generation with the same settings to regenerate it.")
+    messages = []
+    summary = generate_synthetic(SMALL, out, workers=1,
+                                 progress=lambda p: messages.append(p.message))
+    assert summary.chunks_resumed == 2 and summary.chunks_written == 1 and summary.rows == 12
+    assert any(m.startswith(f"{part.name} is damaged (") and problem in m
+               and m.endswith("regenerating it") for m in messages), messages
+    _same_rows(load_synthetic(out)[0], reference[0])
+
+
+def test_a_leftover_manifest_tmp_does_not_lock_the_folder(tmp_path, reference):
+    out = tmp_path / "set"
+    out.mkdir()
+    (out / "manifest.tmp").write_text('{"format_version": 1, "conf')  # killed mid-write
+    with pytest.raises(SyntheticError, match="not a Trinity synthetic data set"):
+        load_synthetic(out)
+    generate_synthetic(SMALL, out, workers=1)
+    assert not (out / "manifest.tmp").exists()
+    _same_rows(load_synthetic(out)[0], reference[0])
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(b"", "empty"), (b"\xff\xfe", "not text"), (b"[1, 2]", "not a JSON object"),
+     (b'{"format_version": 1}', "it has no config"),
+     (b'{"format_version": 1, "config": {}, "time_grid_s": "0-900"}', "time_grid_s")],
+)
+def test_a_damaged_manifest_is_one_sentence(finished, tmp_path, content, problem):
+    import shutil
+
+    out = tmp_path / "set"
+    shutil.copytree(finished, out)
+    (out / "manifest.json").write_bytes(content)
+    for call in (lambda: generate_synthetic(SMALL, out, workers=1),
+                 lambda: load_synthetic(out)):
+        with pytest.raises(SyntheticError, match=problem) as error:
+            call()
+        assert str(error.value).startswith(f"{out / 'manifest.json'} is damaged (")
+        assert "\n" not in str(error.value)
+
+
+def test_the_command_survives_a_crash_and_says_which_part_it_regenerates(monkeypatch, tmp_path,
+                                                                        capsys):
+    from engine.cli import main
+
+    _crash_on(monkeypatch, "C", 75.0)
+    argv = ["generate", "--n", "4", "--seed", "11", "--flux", "50,75", "--thickness", "3",
+            "--chunk-size", "2", "--workers", "1", "--out", str(tmp_path / "set")]
+    assert main(argv) == 0
+    assert " failed" in capsys.readouterr().out
+    (tmp_path / "set" / "part-00000.parquet").write_bytes(b"")
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "part-00000.parquet is damaged (empty); regenerating it" in out
+    assert "(1 resumed)" in out

@@ -13,7 +13,6 @@ tokens, and a batch padded to its longest member wastes half its work.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +137,7 @@ class TestTable:
 
 def synthetic_tests(folder: str | Path) -> TestTable:
     """The ``ok`` rows of a synthetic data set, grouped by polymer id."""
-    from engine.synthetic import MANIFEST, load_synthetic
+    from engine.synthetic import load_synthetic, read_manifest
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -157,7 +156,7 @@ def synthetic_tests(folder: str | Path) -> TestTable:
     provenance = {
         "kind": "synthetic",
         "path": str(folder.resolve()),
-        "manifest": _json_file(folder / MANIFEST),
+        "manifest": read_manifest(folder),
         "parts": len(parts),
         "sha256": digest.hexdigest(),
         "rows_ok": len(frame),
@@ -206,10 +205,6 @@ def experimental_tests(source: str | Path, time_grid_s: np.ndarray) -> TestTable
         "polymers": int(frame["group"].nunique()),
     }
     return TestTable(frame, curves, np.asarray(time_grid_s, dtype=float), provenance)
-
-
-def _json_file(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def grouped_split(
