@@ -210,8 +210,14 @@ def read_metrics(folder: Path) -> dict | None:
                  "train_rows": "int", "val_rows": "int", "unknown_tokens": "dict"}
         for key, kind in kinds.items():
             _check(path, metrics, key, kind, remedy)
-        if not all(isinstance(epoch, dict) for epoch in metrics["epochs"]):
+        fields = {"epoch", "train_loss", "val_loss", "learning_rate", "samples", "seconds"}
+        if not all(isinstance(e, dict) and e.keys() == fields for e in metrics["epochs"]):
             raise damaged(path, "epochs holds something other than epoch records", remedy)
+        tokens = metrics["unknown_tokens"]
+        _check(path, {f"unknown_tokens.{k}": v for k, v in tokens.items()},
+               "unknown_tokens.unknown", "dict", remedy)
+        _check(path, {f"unknown_tokens.{k}": v for k, v in tokens.items()},
+               "unknown_tokens.rows_affected", "int", remedy)
     return metrics
 
 

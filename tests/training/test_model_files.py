@@ -4,6 +4,7 @@ says what is wrong and what to do; never in a traceback, an "unexpected internal
 error", or a model that loads with silently wrong settings."""
 
 import json
+import re
 import shutil
 from dataclasses import replace
 
@@ -183,10 +184,23 @@ def test_damaged_metrics_say_to_rebuild_them_and_that_works(copy, experimental_c
     assert len(load_ensemble(copy).members) == 2
 
 
-def test_incomplete_metrics_of_a_finished_run_are_named(copy):
-    _damage(copy / "seed-0" / "metrics.json", _drop("best_epoch"))
-    with pytest.raises(ModelDirError, match=r"metrics\.json is damaged \(it has no best_epoch\)"):
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (_drop("best_epoch"), "it has no best_epoch"),
+        (_set("epochs", [{"epoch": 0}]), "epochs holds something other than epoch records"),
+        (_set("unknown_tokens", {"rows_affected": 0}), "it has no unknown_tokens.unknown"),
+        (_set("complete", "yes"), "complete is 'yes', not true or false"),
+    ],
+)
+def test_incomplete_metrics_of_a_finished_run_are_named(copy, experimental_csv, change,
+                                                        problem):
+    _damage(copy / "seed-0" / "metrics.json", change)
+    expected = rf"metrics\.json is damaged \({re.escape(problem)}\)"
+    with pytest.raises(ModelDirError, match=expected):
         load_ensemble(copy)
+    with pytest.raises(ModelDirError, match=expected):  # rerunning the finished training
+        _train(experimental_csv, copy)
 
 
 def test_weights_of_another_model_are_named(copy):
