@@ -47,6 +47,9 @@ START_FALLBACK_MS = 2000
 #: The size the window was laid out for; a smaller screen gets `SCREEN_SHARE` of itself.
 DESIGN_SIZE = QSize(1420, 900)
 SCREEN_SHARE = 0.9
+#: The Jobs dock's first height: this many pixels, or this share of a short window.
+JOBS_DOCK_HEIGHT = 170
+JOBS_DOCK_SHARE = 0.2
 #: How long the status bar says how a job ended.
 JOB_END_MESSAGE_MS = 15_000
 
@@ -118,7 +121,6 @@ class MainWindow(QMainWindow):
                                    | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                                    | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_dock)
-        self.resizeDocks([self.jobs_dock], [170], Qt.Orientation.Vertical)
         self.jobs_dock.setVisible(self._saved_state().get("jobs_dock", True) is not False)
 
         self.model_label = QLabel()
@@ -135,6 +137,7 @@ class MainWindow(QMainWindow):
         # After the window is up (its first paint): the predictor (onnxruntime) and
         # start-up problems. A zero timer here would run before the first paint.
         self._started = False
+        self._shown = False
         QTimer.singleShot(START_FALLBACK_MS, self._start_once)  # should no paint come
 
     def _wire(self) -> None:
@@ -205,6 +208,14 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu("&Help").addAction(about)
 
     # The active model -----------------------------------------------------------------
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown:  # once laid out: a dock size given earlier is not kept
+            self._shown = True
+            # The views need the height more than the job list on a short screen.
+            height = min(JOBS_DOCK_HEIGHT, round(JOBS_DOCK_SHARE * self.height()))
+            self.resizeDocks([self.jobs_dock], [height], Qt.Orientation.Vertical)
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)

@@ -160,7 +160,7 @@ def test_exports_write_png_svg_and_csv(view, qtbot, tmp_path):
 
     assert (tmp_path / "cone.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = (tmp_path / "cone.svg").read_text()
-    assert "<svg" in svg and "Heat release rate" in svg
+    assert "<svg" in svg and "HRR (kW/m" in svg
     assert "time base" in (tmp_path / "cone.csv").read_text().splitlines()[2]
     table = pd.read_csv(tmp_path / "cone.csv", comment="#")
     assert {
@@ -255,3 +255,15 @@ def test_metrics_are_shown_to_what_they_resolve(view, qtbot):
     assert view.metrics.item(3, 0).text() == f"{sim.thr_mj_m2:.1f}"
     assert view.metrics.item(0, 1).text() == "35 ± 4"
     assert view.metrics.item(3, 1).text() == "110.0 ± 9.0"
+
+
+def test_a_spread_below_the_resolution_keeps_one_significant_digit():
+    """'29 ± 0' would claim a prediction without uncertainty."""
+    from engine.cone.comparison import Spread
+    from trinity_gui.views.cone_view import _spread
+
+    assert _spread(Spread(29.3, 0.43, 1), "tig_s") == "29 ± 0.4"
+    assert _spread(Spread(29.3, 0.043, 1), "tig_s") == "29 ± 0.04"
+    assert _spread(Spread(812.3, 60.2, 3), "phrr_kw_m2") == "812 ± 60"
+    assert _spread(Spread(168.04, float("nan"), 1), "thr_mj_m2") == "168.0"
+    assert _spread(Spread(float("nan"), float("nan"), 0), "thr_mj_m2") == "—"

@@ -118,7 +118,9 @@ class ConeView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         # Its header ("Experiment (mean ± sd, n = 8)") is the longest: never cut it off.
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        self.metrics.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows = self.metrics.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.metrics.fontMetrics().height() + 8)  # the plot needs it
         rows_height = sum(self.metrics.rowHeight(i) for i in range(len(METRIC_ROWS)))
         self.metrics.setFixedHeight(rows_height + self.metrics.horizontalHeader().height() + 6)
         self.status = QLabel("Choose a polymer to simulate its cone test.")
@@ -271,7 +273,8 @@ class ConeView(QWidget):
         item = self.plot.plotItem
         font = QFont()
         font.setPointSize(10)
-        for side, label in (("bottom", "Time (s)"), ("left", "Heat release rate (kW/m²)")):
+        # "HRR", not "Heat release rate": the long label was cut off on a short plot.
+        for side, label in (("bottom", "Time (s)"), ("left", "HRR (kW/m²)")):
             axis = item.getAxis(side)
             axis.setPen("k")
             axis.setTextPen("k")
@@ -557,5 +560,10 @@ def _spread(spread: Spread, name: str) -> str:
     decimals = resolution(name)
     decimals = 1 if decimals is None else decimals
     if math.isfinite(spread.std):
-        return f"{spread.mean:.{decimals}f} ± {spread.std:.{decimals}f}"
+        # A spread below the resolution keeps one significant digit: "± 0" would claim
+        # there is none.
+        spread_decimals = decimals
+        if 0 < spread.std < 0.5 * 10.0**-decimals:
+            spread_decimals = min(decimals + 3, -math.floor(math.log10(spread.std)))
+        return f"{spread.mean:.{decimals}f} ± {spread.std:.{spread_decimals}f}"
     return f"{spread.mean:.{decimals}f}"

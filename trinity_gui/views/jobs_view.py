@@ -83,17 +83,20 @@ class JobsView(QWidget):
         self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.log.setMaximumBlockCount(20_000)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        top = QWidget()
-        top_layout = QVBoxLayout(top)
-        top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(self.table)
-        top_layout.addLayout(buttons)
-        splitter.addWidget(top)
+        # The log beside the table, not under it: docked under a wide window, the two
+        # stacked made the dock at least 194 pixels tall, a third of a laptop screen.
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table)
+        left_layout.addLayout(buttons)
+        splitter.addWidget(left)
         splitter.addWidget(self.log)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 1)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 4)
         layout.addWidget(splitter)
 
         jobs = context.jobs
