@@ -42,15 +42,20 @@ class BelowLegend(pg.LegendItem):
         self._wrap()
 
     def _entry_widths(self) -> list[float]:
-        return [sample.boundingRect().width() + label.boundingRect().width() + COLUMN_GAP
+        """Each entry's natural width: its key, its text (not the cell the layout has
+        stretched it to) and the gap to the next column."""
+        return [sample.boundingRect().width() + label.item.boundingRect().width() + COLUMN_GAP
                 for sample, label in self.items]
+
+    def _needed(self, columns: int) -> float:
+        widths = self._entry_widths()
+        left, _, right, _ = self.layout.getContentsMargins()
+        return sum(max(widths[c::columns], default=0.0) for c in range(columns)) + left + right
 
     def columns_for(self, width: float) -> int:
         """The most columns whose entries fit side by side in ``width`` pixels (at least 1)."""
-        widths = self._entry_widths()
-        for columns in range(len(widths), 1, -1):
-            needed = sum(max(widths[c::columns]) for c in range(columns))
-            if needed <= width:
+        for columns in range(len(self.items), 1, -1):
+            if self._needed(columns) <= width:
                 return columns
         return 1
 
@@ -62,6 +67,9 @@ class BelowLegend(pg.LegendItem):
         columns = self.columns_for(self.available_width())
         if columns != self.columnCount:
             self.setColumnCount(columns)
+        # As wide as its columns, not the whole row: entries stay together on the left.
+        self.layout.invalidate()
+        self.setMaximumWidth(max(1.0, self._needed(columns), self.layout.preferredWidth()))
         self.updateGeometry()
 
     def updateSize(self) -> None:
