@@ -51,12 +51,14 @@ class Limit:
         return above and value <= self.high
 
     def describe(self) -> str:
-        """'1–200 kW/m²', the range as people read it."""
-        low = f"above {self.low:g}" if self.low_open else f"{self.low:g}"
+        """'0–100 kW/m²' or 'more than 0 and at most 200 kW/m²', as people read it."""
         unit = f" {self.unit}" if self.unit else ""
+        if math.isinf(self.high):
+            bound = "more than" if self.low_open else "at least"
+            return f"{bound} {self.low:g}{unit}"
         if self.low_open:
-            return f"{low} and at most {self.high:g}{unit}"
-        return f"{low}–{self.high:g}{unit}"
+            return f"more than {self.low:g} and at most {self.high:g}{unit}"
+        return f"{self.low:g}–{self.high:g}{unit}"
 
     def check(self, value: float, where: str | None = None) -> float:
         """``value`` as a float if it is inside the range; else `QuantityError`.
@@ -70,9 +72,11 @@ class Limit:
         if not math.isfinite(value):
             raise QuantityError(f"{name} is {value}; give a finite number in {self.unit}.")
         if not self.contains(value):
+            # The reason speaks of the upper bound; below the lower one the range says it all.
+            why = f": {self.why}" if value > self.high else ""
             raise QuantityError(
                 f"{name} {_plain(value)}{' ' + self.unit if self.unit else ''} is outside "
-                f"the accepted {self.describe()}: {self.why}."
+                f"the accepted range, {self.describe()}{why}."
             )
         return float(value)
 
@@ -84,14 +88,16 @@ def _plain(value: float) -> str:
 # Ranges -------------------------------------------------------------------------------
 
 HEAT_FLUX = Limit(
-    "heat flux", "kW/m²", 1.0, 200.0,
+    "heat flux", "kW/m²", 0.0, 200.0,
     "a cone heater irradiates at up to 100 kW/m² (ISO 5660-1), and far beyond it the "
     "reduced-order model's flame and surface assumptions no longer hold",
+    low_open=True,
 )
 THICKNESS = Limit(
-    "thickness", "mm", 0.05, 100.0,
+    "thickness", "mm", 0.0, 100.0,
     "cone specimens are at most 50 mm thick (ISO 5660-1), and the solver's cost grows "
     "with the thickness",
+    low_open=True,
 )
 FLAME_FLUX = Limit(
     "flame heat flux", "kW/m²", 0.0, 100.0,
@@ -114,8 +120,11 @@ HEAT_OF_REACTION = Limit("heat of reaction", "J/kg", -1e7, 1e7,
                          "polymer pyrolysis absorbs or releases at most a few MJ/kg")
 GAS_SPECIFIC_HEAT = Limit("gas specific heat", "J/kg/K", 100.0, 10_000.0,
                           "gases lie between about 500 and 5 000 J/kg/K")
-PRE_EXPONENTIAL = Limit("pre-exponential factor", "1/s", 0.0, 1e40,
-                        "fitted pyrolysis kinetics lie far below 1e40 1/s", low_open=True)
+PRE_EXPONENTIAL = Limit(
+    "pre-exponential factor", "1/s", 0.0, 1e60,
+    "published pyrolysis kinetics reach about 1e45 1/s (the UMD property sets)",
+    low_open=True,
+)
 ACTIVATION_ENERGY = Limit("activation energy", "J/mol", 0.0, 1e6,
                           "bond scission needs at most a few hundred kJ/mol")
 REACTION_ORDER = Limit("reaction order", "", 0.0, 10.0,

@@ -31,6 +31,22 @@ import numpy as np
 
 from engine.constants import GAS_CONSTANT as R_GAS
 from engine.constants import KELVIN
+from engine.quantities import (
+    ABSORPTION_COEFFICIENT,
+    ACTIVATION_ENERGY,
+    CONDUCTIVITY,
+    DENSITY,
+    EMISSIVITY,
+    FRACTION,
+    GAS_SPECIFIC_HEAT,
+    HEAT_OF_COMBUSTION,
+    HEAT_OF_REACTION,
+    PRE_EXPONENTIAL,
+    REACTION_ORDER,
+    SPECIFIC_HEAT,
+    Limit,
+    QuantityError,
+)
 
 Property = float | tuple[tuple[float, float], ...]
 """A constant, or a table of (temperature °C, value) pairs interpolated linearly."""
@@ -56,12 +72,15 @@ class Component:
 
     def __post_init__(self) -> None:
         where = f"component {self.name!r}"
-        _check_positive(self.density, f"{where} density")
-        _check_property(self.conductivity, f"{where} conductivity")
-        _check_property(self.specific_heat, f"{where} specific_heat")
-        _check_fraction(self.emissivity, f"{where} emissivity")
-        if not (self.absorption_coefficient > 0):
-            raise MaterialError(f"{where} absorption_coefficient must be positive (inf = opaque).")
+        _check_limit(DENSITY, self.density, f"{where} density")
+        _check_property(self.conductivity, CONDUCTIVITY, f"{where} conductivity")
+        _check_property(self.specific_heat, SPECIFIC_HEAT, f"{where} specific_heat")
+        _check_limit(EMISSIVITY, self.emissivity, f"{where} emissivity")
+        if self.absorption_coefficient != math.inf:  # inf: opaque
+            _check_limit(
+                ABSORPTION_COEFFICIENT, self.absorption_coefficient,
+                f"{where} absorption_coefficient",
+            )
 
 
 @dataclass(frozen=True)
@@ -140,17 +159,17 @@ class ConeMaterial:
     def __post_init__(self) -> None:
         if not self.components:
             raise MaterialError(f"material {self.name!r} has no components.")
-        _check_nonnegative(self.heat_of_combustion, "heat_of_combustion")
+        _check_limit(HEAT_OF_COMBUSTION, self.heat_of_combustion, "heat_of_combustion")
         if self.gas_specific_heat is not None:
-            _check_positive(self.gas_specific_heat, "gas_specific_heat")
+            _check_limit(GAS_SPECIFIC_HEAT, self.gas_specific_heat, "gas_specific_heat")
         count = len(self.components)
         for i, r in enumerate(self.reactions):
             where = f"reactions[{i}]"
-            _check_positive(r.A, f"{where}.A")
-            _check_nonnegative(r.E, f"{where}.E")
-            _check_positive(r.n, f"{where}.n")
-            _check_finite(r.heat_of_reaction, f"{where}.heat_of_reaction")
-            _check_fraction(r.residue_yield, f"{where}.char_yield")
+            _check_limit(PRE_EXPONENTIAL, r.A, f"{where}.A")
+            _check_limit(ACTIVATION_ENERGY, r.E, f"{where}.E")
+            _check_limit(REACTION_ORDER, r.n, f"{where}.n")
+            _check_limit(HEAT_OF_REACTION, r.heat_of_reaction, f"{where}.heat_of_reaction")
+            _check_limit(FRACTION, r.residue_yield, f"{where}.char_yield")
             if not 0 <= r.source < count:
                 raise MaterialError(f"{where}.source {r.source} is not a component index.")
             if r.residue is None and r.residue_yield > 0:
@@ -377,9 +396,7 @@ def _property(value: Any, where: str) -> Property:
             if not (isinstance(row, list) and len(row) == 2 and all(_is_number(v) for v in row)):
                 raise MaterialError(f"{where} table rows must be [T_C, value] number pairs.")
             rows.append((float(row[0]), float(row[1])))
-        table = tuple(rows)
-        _check_property(table, where)
-        return table
+        return tuple(rows)  # checked with its component (`Component.__post_init__`)
     if not _is_number(value):
         raise MaterialError(f"{where} must be a number or a [[T_C, value], ...] table.")
     return float(value)
@@ -409,7 +426,15 @@ def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
         )
 
 
-def _check_property(value: Property, where: str) -> None:
+def _check_limit(limit: Limit, value: float, where: str) -> None:
+    """The accepted range of `engine.quantities`, reported as a `MaterialError`."""
+    try:
+        limit.check(value, where)
+    except QuantityError as error:
+        raise MaterialError(str(error)) from None
+
+
+def _check_property(value: Property, limit: Limit, where: str) -> None:
     if isinstance(value, tuple):
         if not value:
             raise MaterialError(f"{where} table is empty.")
@@ -417,29 +442,9 @@ def _check_property(value: Property, where: str) -> None:
         if any(b <= a for a, b in itertools.pairwise(temps)):
             raise MaterialError(f"{where} table temperatures must increase strictly.")
         for _, v in value:
-            _check_positive(v, where)
+            _check_limit(limit, v, where)
     else:
-        _check_positive(value, where)
-
-
-def _check_finite(value: float, where: str) -> None:
-    if not math.isfinite(value):
-        raise MaterialError(f"{where} must be a finite number.")
-
-
-def _check_positive(value: float, where: str) -> None:
-    if not (math.isfinite(value) and value > 0):
-        raise MaterialError(f"{where} must be positive, not {value}.")
-
-
-def _check_nonnegative(value: float, where: str) -> None:
-    if not (math.isfinite(value) and value >= 0):
-        raise MaterialError(f"{where} must be zero or positive, not {value}.")
-
-
-def _check_fraction(value: float, where: str) -> None:
-    if not (math.isfinite(value) and 0 <= value <= 1):
-        raise MaterialError(f"{where} must lie in [0, 1], not {value}.")
+        _check_limit(limit, value, where)
 
 
 def _component_dict(c: Component, *, named: bool) -> dict[str, Any]:

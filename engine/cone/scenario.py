@@ -6,6 +6,16 @@ import math
 from dataclasses import dataclass, field
 
 from engine.cone.material import ConeMaterial
+from engine.quantities import (
+    CONDUCTIVITY,
+    DENSITY,
+    FLAME_FLUX,
+    HEAT_FLUX,
+    SPECIFIC_HEAT,
+    THICKNESS,
+    Limit,
+    QuantityError,
+)
 
 BACKINGS = ("insulated", "blanket")
 IGNITION_CRITERIA = ("mass_flux", "temperature")
@@ -32,10 +42,9 @@ class BlanketBacking:
     specific_heat: float = 1000.0
 
     def __post_init__(self) -> None:
-        for name in ("thickness_mm", "density", "conductivity", "specific_heat"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ScenarioError(f"blanket {name} must be positive, not {value}.")
+        for name, limit in (("thickness_mm", THICKNESS), ("density", DENSITY),
+                            ("conductivity", CONDUCTIVITY), ("specific_heat", SPECIFIC_HEAT)):
+            _within(limit, getattr(self, name), f"blanket {name}")
 
 
 @dataclass(frozen=True)
@@ -64,9 +73,9 @@ class ConeScenario:
     def __post_init__(self) -> None:
         if not isinstance(self.material, ConeMaterial):
             raise ScenarioError("material must be a ConeMaterial.")
-        _nonnegative(self.heat_flux_kw_m2, "heat_flux_kw_m2")
-        _positive(self.thickness_mm, "thickness_mm")
-        _nonnegative(self.flame_flux_kw_m2, "flame_flux_kw_m2")
+        _within(HEAT_FLUX, self.heat_flux_kw_m2, "heat_flux_kw_m2")
+        _within(THICKNESS, self.thickness_mm, "thickness_mm")
+        _within(FLAME_FLUX, self.flame_flux_kw_m2, "flame_flux_kw_m2")
         _nonnegative(self.h_w_m2k, "h_w_m2k")
         if not (math.isfinite(self.ambient_c) and -273.15 < self.ambient_c < 1000):
             raise ScenarioError(
@@ -98,6 +107,14 @@ class ConeScenario:
     @property
     def end_time_s(self) -> float:
         return MAX_DURATION_S if self.duration_s is None else float(self.duration_s)
+
+
+def _within(limit: Limit, value: float, name: str) -> None:
+    """The accepted range of `engine.quantities`: the solver's cost and validity end there."""
+    try:
+        limit.check(value, name)
+    except QuantityError as error:
+        raise ScenarioError(str(error)) from None
 
 
 def _positive(value: float, name: str) -> None:

@@ -213,8 +213,9 @@ def test_temperature_ignition_latches_on_wall_temperature():
     )
 
 
-def test_writer_refuses_a_flame_flux_it_cannot_ramp():
-    with pytest.raises(ValueError, match="cone flux above 0"):
+def test_a_scenario_without_cone_flux_never_reaches_the_writer():
+    """FDS ramps the flame flux on EXTERNAL_FLUX, which must be above 0."""
+    with pytest.raises(ValueError, match="heat_flux_kw_m2 0 kW/m² is outside"):
         write_fds_input(ConeScenario(PMMA, 0.0, 6.0), "PMMA_0")
 
 

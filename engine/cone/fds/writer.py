@@ -83,11 +83,9 @@ def write_fds_input(
     """
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,60}", chid):
         raise ValueError(f"CHID {chid!r} must be 1-60 letters, digits, '_', '.' or '-'.")
+    # FDS adds the flame flux by scaling EXTERNAL_FLUX, which needs a cone flux above 0:
+    # `ConeScenario` accepts no other.
     flame = scenario.flame_flux_kw_m2 > 0
-    if flame and scenario.heat_flux_kw_m2 <= 0:
-        raise ValueError(
-            "FDS adds the flame flux by scaling EXTERNAL_FLUX, so it needs a cone flux above 0."
-        )
     fuel = fuel or FuelSurrogate()
     _check_heat_of_reaction(scenario.material, fuel)
     interval = scenario.output_interval_s if output_interval_s is None else output_interval_s
