@@ -10,7 +10,6 @@ reason, and a curve fills in the pHRR and THR a row does not give.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,17 @@ from pathlib import Path
 import pandas as pd
 
 from engine.cone.measured import CurveFileError, read_cone_curve
+from engine.csv_tables import RejectedRow, TableFileError, read_csv_table, shorten
 from engine.polymer import PolymerError, parse_polymer
+from engine.quantities import (
+    HEAT_FLUX,
+    IGNITION_TIME,
+    PEAK_HRR,
+    THICKNESS,
+    TOTAL_HEAT,
+    QuantityError,
+    parse_number,
+)
 from engine.resources import resource_path
 
 #: Canonical columns of an imported experimental table.
@@ -34,9 +43,14 @@ COLUMNS = (
     "line",
 )
 TARGETS = ("tig_s", "phrr_kw_m2", "thr_mj_m2")
-#: Plausible ranges; outside them a value is almost surely in other units or mistyped.
-FLUX_RANGE_KW_M2 = (1.0, 200.0)
-THICKNESS_RANGE_MM = (0.05, 100.0)
+#: The accepted range of each number a row carries (`engine.quantities`).
+LIMITS = {
+    "heat_flux_kw_m2": HEAT_FLUX,
+    "thickness_mm": THICKNESS,
+    "tig_s": IGNITION_TIME,
+    "phrr_kw_m2": PEAK_HRR,
+    "thr_mj_m2": TOTAL_HEAT,
+}
 
 _ALIASES = {
     "smiles": ("smiles", "repeat unit", "repeat_unit", "structure"),
@@ -72,25 +86,22 @@ class DatasetError(ValueError):
 
 
 @dataclass(frozen=True)
-class RejectedRow:
-    """One row left out of an import: its line in the file and why."""
-
-    line: int
-    reason: str
-
-
-@dataclass(frozen=True)
 class ImportReport:
-    """What an import kept (canonical columns) and what it rejected."""
+    """What an import kept (canonical columns) and what it rejected (in line order).
+
+    ``encoding`` names how the file was decoded when it was not UTF-8.
+    """
 
     source: str
     accepted: pd.DataFrame
     rejected: tuple[RejectedRow, ...] = field(default_factory=tuple)
+    encoding: str = ""
 
     def summary(self) -> str:
+        read_as = f" (read as {self.encoding})" if self.encoding else ""
         return (
             f"{len(self.accepted)} test(s) accepted, {len(self.rejected)} rejected "
-            f"from {Path(self.source).name}."
+            f"from {Path(self.source).name}{read_as}."
         )
 
 
@@ -109,40 +120,35 @@ def shipped_polymers() -> dict[str, str]:
     return dict(zip(table["polymer"], table["smiles"], strict=True))
 
 
-def import_experimental_csv(path: str | Path) -> ImportReport:
-    """Read a user's experimental CSV; raises `DatasetError` only for an unusable file."""
+def import_experimental_csv(path: str | Path, *, encoding: str | None = None) -> ImportReport:
+    """Read a user's experimental CSV; raises `DatasetError` only for an unusable file.
+
+    Rows that cannot be split into the header's columns (`engine.csv_tables`) and rows
+    with a bad value are rejected with their line in the file; the rest are kept.
+    ``encoding`` None detects it.
+    """
     path = Path(path)
-    table = _read(path)
-    mapping = _map_columns(table.columns, path)
-    rows, rejected = [], []
-    for offset, raw in enumerate(table.to_dict(orient="records")):
-        line = offset + 2  # header is line 1
+    try:
+        table = read_csv_table(path, encoding=encoding)
+    except TableFileError as error:
+        raise DatasetError(str(error)) from None
+    if table.frame.empty and not table.rejected:
+        raise DatasetError(f"{path.name} has a header but no rows.")
+    mapping = _map_columns(table.frame.columns, path)
+    rows, rejected = [], list(table.rejected)
+    for line, raw in zip(table.lines, table.frame.to_dict(orient="records"), strict=True):
         try:
             rows.append({**_row(raw, mapping, path.parent), "line": line})
         except _RowError as exc:
             rejected.append(RejectedRow(line, str(exc)))
     accepted = pd.DataFrame(rows, columns=list(COLUMNS))
-    return ImportReport(str(path), accepted, tuple(rejected))
+    rejected.sort(key=lambda r: r.line)
+    encoding = table.encoding if table.described_encoding else ""
+    return ImportReport(str(path), accepted, tuple(rejected), encoding)
 
 
 class _RowError(ValueError):
     pass
-
-
-def _read(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DatasetError(f"The file {path} does not exist.")
-    if path.stat().st_size == 0:
-        raise DatasetError(f"{path.name} is empty.")
-    try:
-        table = pd.read_csv(
-            path, sep=None, engine="python", dtype=str, keep_default_na=False, encoding="utf-8-sig"
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise DatasetError(f"{path.name} is not a readable CSV table ({exc}).") from None
-    if table.empty:
-        raise DatasetError(f"{path.name} has a header but no rows.")
-    return table
 
 
 def _plain(name: str) -> str:
@@ -184,20 +190,18 @@ def _map_columns(columns, path: Path) -> dict[str, str]:
 
 
 def _number(raw: dict, mapping: dict, name: str) -> float | None:
+    """The cell of canonical column ``name`` as a number in its accepted range (None if
+    the column is absent or the cell empty)."""
     if name not in mapping:
         return None
     text = str(raw[mapping[name]]).strip()
     if text == "":
         return None
-    if text.count(",") == 1 and "." not in text:  # a decimal comma (European exports)
-        text = text.replace(",", ".")
+    limit = LIMITS[name]
     try:
-        value = float(text)
-    except ValueError:
-        raise _RowError(f"{mapping[name]} is {text!r}, not a number.") from None
-    if not math.isfinite(value):
-        raise _RowError(f"{mapping[name]} is {text}; give a finite number or leave it empty.")
-    return value
+        return limit.check(parse_number(text, mapping[name], limit.unit), mapping[name])
+    except QuantityError as error:
+        raise _RowError(str(error)) from None
 
 
 def _row(raw: dict, mapping: dict, folder: Path) -> dict:
@@ -206,22 +210,13 @@ def _row(raw: dict, mapping: dict, folder: Path) -> dict:
         polymer = parse_polymer(smiles)
     except PolymerError as exc:
         raise _RowError(str(exc)) from None
-    flux = _number(raw, mapping, "heat_flux_kw_m2")
-    thickness = _number(raw, mapping, "thickness_mm")
-    if flux is None or not FLUX_RANGE_KW_M2[0] <= flux <= FLUX_RANGE_KW_M2[1]:
-        raise _RowError(
-            f"heat flux {flux} is missing or outside {FLUX_RANGE_KW_M2[0]:g}–"
-            f"{FLUX_RANGE_KW_M2[1]:g} kW/m²."
-        )
-    if thickness is None or not THICKNESS_RANGE_MM[0] <= thickness <= THICKNESS_RANGE_MM[1]:
-        raise _RowError(
-            f"thickness {thickness} is missing or outside {THICKNESS_RANGE_MM[0]:g}–"
-            f"{THICKNESS_RANGE_MM[1]:g} mm."
-        )
+    conditions = {}
+    needed = (("heat_flux_kw_m2", "heat flux (kW/m²)"), ("thickness_mm", "thickness (mm)"))
+    for name, what in needed:
+        conditions[name] = _number(raw, mapping, name)
+        if conditions[name] is None:
+            raise _RowError(f"{mapping[name]} is empty; every test needs its {what}.")
     values = {t: _number(raw, mapping, t) for t in TARGETS}
-    for name, value in values.items():
-        if value is not None and value <= 0:
-            raise _RowError(f"{mapping[name]} is {value:g}; measured values must be positive.")
     curve_file = str(raw.get(mapping.get("curve_file", ""), "")).strip() or None
     if curve_file:
         curve_path = Path(curve_file)
@@ -235,12 +230,11 @@ def _row(raw: dict, mapping: dict, folder: Path) -> dict:
         curve_file = str(curve_path)
     if all(v is None for v in values.values()):
         raise _RowError("no t_ig, pHRR, THR or curve is given for this test.")
-    name = str(raw.get(mapping.get("polymer", ""), "")).strip() or polymer.smiles
+    name = shorten(str(raw.get(mapping.get("polymer", ""), "")).strip(), 200) or polymer.smiles
     return {
         "polymer": name,
         "smiles": polymer.smiles,
-        "heat_flux_kw_m2": flux,
-        "thickness_mm": thickness,
+        **conditions,
         **values,
         "curve_file": curve_file,
     }

@@ -12,6 +12,7 @@ predicts stays small and starts fast.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.csv_tables import shorten
 from engine.onnx_format import (
     CURVE,
     FORMAT_KEY,
@@ -31,7 +33,9 @@ from engine.onnx_format import (
     OUTPUTS,
 )
 from engine.polymer import PolymerError, parse_polymer
+from engine.quantities import HEAT_FLUX, THICKNESS, Limit, QuantityError
 from engine.smiles_tokens import split_smiles
+from engine.trained_range import TrainedRange, trained_range
 
 #: Tests per onnxruntime call; batches are filled with SMILES of similar length.
 BATCH_SIZE = 32
@@ -75,13 +79,20 @@ class ModelInfo:
     recipe: dict | None = None
     evaluation: dict | None = None
 
+    @functools.cached_property
+    def trained_range(self) -> TrainedRange | None:
+        """The heat fluxes and thicknesses the model learnt from (None: not recorded)."""
+        return trained_range(self.provenance, self.recipe)
+
 
 @dataclass(frozen=True, eq=False)
 class Prediction:
     """Ensemble mean and spread (population std over members) per test.
 
     Scalars have shape ``(n,)``, curves ``(n, points)`` on ``time_s``. ``smiles`` are
-    the canonical SMILES the model read.
+    the canonical SMILES the model read. ``extrapolation`` holds, per test, a sentence
+    when its heat flux or thickness lies outside what the model was trained on (empty
+    otherwise; see `engine.trained_range`).
     """
 
     smiles: tuple[str, ...]
@@ -96,6 +107,7 @@ class Prediction:
     hrr_kw_m2: np.ndarray
     hrr_kw_m2_std: np.ndarray
     time_s: np.ndarray
+    extrapolation: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.smiles)
@@ -417,14 +429,15 @@ class OnnxPredictor:
         try:
             canonical = parse_polymer(smiles).smiles
         except PolymerError as error:
-            raise PredictorError(f"SMILES {smiles!r}: {error}") from None
+            raise PredictorError(f"SMILES {shorten(smiles)!r}: {error}") from None
         ids = [self._bos]
         for token, position, is_smiles in split_smiles(canonical):
             found = self._vocabulary.get(token) if is_smiles else None
             if found is None and not self._read_unknown_as_unk:
                 raise PredictorError(
-                    f"SMILES {smiles!r} holds {token!r} (at position {position} of its "
-                    f"canonical form {canonical!r}), a token model {self._info.name!r} never "
+                    f"SMILES {shorten(smiles)!r} holds {token!r} (at position {position} of "
+                    f"its canonical form {shorten(canonical)!r}), a token model "
+                    f"{self._info.name!r} never "
                     "saw in training, so it cannot predict this polymer."
                 )
             ids.append(self._unk if found is None else found)
@@ -443,8 +456,8 @@ class OnnxPredictor:
         """
         if isinstance(smiles, str):
             smiles = [smiles]
-        flux = _conditions(heat_flux_kw_m2, len(smiles), "heat_flux_kw_m2", "kW/m²")
-        thickness = _conditions(thickness_mm, len(smiles), "thickness_mm", "mm")
+        flux = _conditions(heat_flux_kw_m2, len(smiles), HEAT_FLUX, "heat_flux_kw_m2")
+        thickness = _conditions(thickness_mm, len(smiles), THICKNESS, "thickness_mm")
         cache: dict[str, tuple[str, np.ndarray]] = {}
         for s in smiles:
             if s not in cache:
@@ -471,25 +484,30 @@ class OnnxPredictor:
             feed = dict(zip(INPUTS, (input_ids, mask, flux[rows], thickness[rows]), strict=True))
             for name, values in zip(OUTPUTS, self._session.run(list(OUTPUTS), feed), strict=True):
                 results[name][rows] = values
+        span = self._info.trained_range
         return Prediction(
             smiles=tuple(canonical for canonical, _ in encoded),
             heat_flux_kw_m2=flux,
             thickness_mm=thickness,
             time_s=self._info.time_grid_s,
+            extrapolation=span.flags(flux, thickness) if span else ("",) * n,
             **results,
         )
 
 
-def _conditions(values: float | Sequence[float], n: int, name: str, unit: str) -> np.ndarray:
-    """One positive, finite float32 per test; a single value is repeated."""
-    array = np.asarray(values, dtype=np.float64)
+def _conditions(values: float | Sequence[float], n: int, limit: Limit, name: str) -> np.ndarray:
+    """One float32 per test inside ``limit``'s accepted range; a single value is repeated."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise PredictorError(f"{name} must be numbers in {limit.unit}.") from None
     if array.ndim == 0:
         array = np.full(n, float(array))
     if array.shape != (n,):
         raise PredictorError(f"Give one {name} per SMILES ({n}), or a single value for all.")
-    bad = ~(np.isfinite(array) & (array > 0))
-    if bad.any():
-        raise PredictorError(
-            f"{name} must be a positive number in {unit}, not {array[bad][0]:g}."
-        )
+    for value in array:
+        try:
+            limit.check(float(value), name)
+        except QuantityError as error:
+            raise PredictorError(str(error)) from None
     return array.astype(np.float32)

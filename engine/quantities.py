@@ -135,6 +135,20 @@ RELATIVE_AMOUNT = Limit(
     "fractions are weights normalised to sum to one, e.g. 0.7,0.3 or 70,30",
     low_open=True,
 )
+# Measured results brought in with experimental data: beyond these the number is in other
+# units (W/m², kJ/m²) or mistyped.
+IGNITION_TIME = Limit(
+    "time to ignition", "s", 0.0, 7200.0,
+    "cone tests end within an hour or two of exposure", low_open=True,
+)
+PEAK_HRR = Limit(
+    "peak heat release rate", "kW/m²", 0.0, 10_000.0,
+    "the most energetic polymers peak near 3 000 kW/m²; is it in W/m²?", low_open=True,
+)
+TOTAL_HEAT = Limit(
+    "total heat released", "MJ/m²", 0.0, 5_000.0,
+    "100 mm of polyethylene releases about 4 000 MJ/m²; is it in kJ/m²?", low_open=True,
+)
 IMAGE_SIZE = Limit("image size", "px", 16, 8192, "a drawing from an icon to a poster")
 
 

@@ -47,9 +47,10 @@ def test_each_bad_row_is_reported_with_its_line_and_reason(tmp_path):
     assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9]
     assert "1 attachment point" in reasons[3]
     assert "not a number" in reasons[4]
-    assert "finite" in reasons[5]
-    assert "heat flux" in reasons[6] and "thickness" in reasons[7]
-    assert "positive" in reasons[8] and "no t_ig" in reasons[9]
+    assert "'nan', not a number" in reasons[5]
+    assert "heat_flux_kw_m2 500 kW/m² is outside" in reasons[6]
+    assert "thickness_mm 0 mm is outside" in reasons[7]
+    assert "tig_s -3 s is outside" in reasons[8] and "no t_ig" in reasons[9]
     assert all(r.reason.endswith(".") and "\n" not in r.reason for r in report.rejected)
 
 
@@ -100,3 +101,54 @@ def test_the_shipped_table_imports(tmp_path):
     measured = tests[["tig_s", "phrr_kw_m2", "thr_mj_m2"]].notna().any(axis=1)
     assert len(report.accepted) == int(measured.sum())
     assert all("no t_ig" in r.reason for r in report.rejected)
+
+
+def test_rows_as_spreadsheets_write_them_cost_only_themselves(tmp_path):
+    """An extra cell, an open quote, a multi-line cell, blank lines, numbers that are not
+    numbers: each bad row is reported at the line an editor shows, the rest is kept."""
+    path = _write(tmp_path, (
+        "polymer,smiles,heat_flux_kw_m2,thickness_mm,tig_s\n"    # 1
+        "PE,*CC*,50,6,40\n"                                      # 2 good
+        "\n"                                                      # 3 blank
+        "PP,*CC(*)C,50,6,40,oops\n"                              # 4 extra cell
+        '"PMMA\nsheet 2",*CC(*)(C)C(=O)OC,50,6,35\n'             # 5-6 good, two lines
+        "\n\n"                                                    # 7-8 blank
+        "PS,*CC(*)c1ccccc1,1_000,6,40\n"                         # 9 not a number
+        "PS,*CC(*)c1ccccc1,٥٠,6,40\n"                             # 10 Arabic-Indic digits
+        '"PS,*CC(*)c1ccccc1,50,6,40\n'                           # 11 quote never closed
+        "PET,*OCCOC(=O)c1ccc(cc1)C(*)=O,50,3,\"60\"\n"           # 12 good
+    ))
+    report = import_experimental_csv(path)
+    assert list(report.accepted.line) == [2, 5, 12]
+    assert report.accepted.polymer.iloc[1] == "PMMA\nsheet 2"
+    reasons = {r.line: r.reason for r in report.rejected}
+    assert sorted(reasons) == [4, 9, 10, 11]
+    assert "has 6 cells but the header has 5" in reasons[4]
+    assert "'1_000', not a number" in reasons[9]
+    assert "not a number" in reasons[10]
+    assert "never closes" in reasons[11]
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-8-sig"])
+def test_files_from_excel_on_windows_are_read(tmp_path, encoding):
+    path = tmp_path / "tests.csv"
+    path.write_bytes(
+        "polymer;smiles;heat_flux_kw_m2;thickness_mm;tig_s\r\n"
+        "Plexiglas® (é);*CC(*)(C)C(=O)OC;50;6;35,5\r\n".encode(encoding)
+    )
+    report = import_experimental_csv(path)
+    assert not report.rejected
+    assert report.accepted.polymer.iloc[0] == "Plexiglas® (é)"
+    assert report.accepted.tig_s.iloc[0] == 35.5
+    assert ("cp1252" in report.summary()) == (encoding == "cp1252")
+
+
+def test_a_huge_cell_is_not_echoed_back(tmp_path):
+    path = _write(tmp_path, (
+        "smiles,heat_flux_kw_m2,thickness_mm,tig_s\n"
+        f"*CC*,{'9' * 5_000_000},6,40\n"
+        f"{'C' * 5_000_000},50,6,40\n"
+    ))
+    report = import_experimental_csv(path)
+    assert [r.line for r in report.rejected] == [2, 3]
+    assert all(len(r.reason) < 300 for r in report.rejected)

@@ -23,6 +23,7 @@ import torch
 from torch.utils.data import DistributedSampler
 
 from engine.model import SCALAR_TARGETS, TrinityConfig, TrinitySmilesTokenizer, split_smiles
+from engine.trained_range import conditions_of
 
 from .records import TokenReport
 
@@ -161,6 +162,7 @@ def synthetic_tests(folder: str | Path) -> TestTable:
         "sha256": digest.hexdigest(),
         "rows_ok": len(frame),
         "polymers": int(frame["polymer_id"].nunique()),
+        "conditions": conditions_of(frame["heat_flux_kw_m2"], frame["thickness_mm"]),
     }
     return TestTable(frame, curves, np.asarray(grid, dtype=float), provenance)
 
@@ -203,6 +205,7 @@ def experimental_tests(source: str | Path, time_grid_s: np.ndarray) -> TestTable
         "rows_rejected": len(report.rejected),
         "rows_with_curve": int(np.isfinite(curves).all(axis=1).sum()),
         "polymers": int(frame["group"].nunique()),
+        "conditions": conditions_of(frame["heat_flux_kw_m2"], frame["thickness_mm"]),
     }
     return TestTable(frame, curves, np.asarray(time_grid_s, dtype=float), provenance)
 

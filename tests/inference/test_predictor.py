@@ -59,6 +59,17 @@ def test_prediction_has_one_row_per_test_and_reads_canonical_smiles(predictor):
     assert predictor.providers == ["CPUExecutionProvider"]
 
 
+def test_conditions_beyond_the_training_data_are_flagged(predictor):
+    """Inside the accepted range but outside what the model saw: predicted, and said so."""
+    span = predictor.info.trained_range
+    assert span is not None
+    low, high = span.thickness_mm
+    p = predictor.predict(["*CC*"] * 2, span.heat_flux_kw_m2[0], [low, 2 * high])
+    assert p.extrapolation[0] == ""
+    assert p.extrapolation[1].startswith("Extrapolation: thickness")
+    assert "the model was trained on" in p.extrapolation[1]
+
+
 def test_an_empty_request_gives_an_empty_prediction(predictor):
     p = predictor.predict([], [], [])
     assert len(p) == 0 and p.hrr_kw_m2.shape == (0, len(p.time_s))
@@ -69,8 +80,11 @@ def test_an_empty_request_gives_an_empty_prediction(predictor):
     [
         ("*CC(*)c1cccc", 50.0, 3.0, r"SMILES '\*CC\(\*\)c1cccc': .*ring"),
         ("*C[13CH2]*", 50.0, 3.0, r"'\[13CH2\]' .*never saw in training"),
-        ("*CC*", -5.0, 3.0, "heat_flux_kw_m2 must be a positive number in kW/m², not -5"),
-        ("*CC*", 50.0, float("nan"), "thickness_mm must be a positive number in mm, not nan"),
+        ("*CC*", -5.0, 3.0, "heat_flux_kw_m2 -5 kW/m² is outside the accepted range"),
+        ("*CC*", 50.0, float("nan"), "thickness_mm is nan; give a finite number in mm"),
+        ("*CC*", 5000.0, 3.0, "heat_flux_kw_m2 5000 kW/m² is outside the accepted range"),
+        # Beyond float32: it used to overflow to inf and come back as empty cells.
+        ("*CC*", 50.0, 1e39, "thickness_mm 1e[+]39 mm is outside the accepted range"),
         ("*CC*", [50.0, 35.0], 3.0, "one heat_flux_kw_m2 per SMILES"),
     ],
 )
