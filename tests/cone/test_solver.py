@@ -234,3 +234,54 @@ def test_default_resolution_is_converged():
     for name in ("tig_s", "phrr_kw_m2", "thr_mj_m2"):
         a, b = getattr(coarse.metrics, name), getattr(fine.metrics, name)
         assert a == pytest.approx(b, rel=0.02), name
+
+
+GC_POLYMERS = {
+    "PS": "*CC(*)c1ccccc1",
+    "PET": "*OCCOC(=O)c1ccc(cc1)C(*)=O",
+    "PC": "*Oc1ccc(cc1)C(C)(C)c1ccc(cc1)OC(*)=O",
+}
+
+
+def _gc_scenario(name: str, flux: float, thickness: float, **kwargs) -> ConeScenario:
+    from engine.cone.gc_material import cone_material
+    from engine.gc.properties import estimate_properties
+    from engine.polymer import parse_polymer
+
+    material = cone_material(estimate_properties(parse_polymer(GC_POLYMERS[name])))
+    return ConeScenario(material, flux, thickness, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("name", "flux", "thickness"),
+    [("PS", 50.0, 6.0), ("PS", 25.0, 3.0), ("PET", 50.0, 3.0), ("PC", 50.0, 3.0)],
+)
+def test_curve_run_to_burnout_ends_where_the_burning_ends(name, flux, thickness):
+    """A cone curve falls to zero when the fuel is gone. The run used to stop on the
+    output point of the step that used up the fuel, 10-18 % of the peak in mid-air, with
+    flameout undefined."""
+    r = simulate_one(_gc_scenario(name, flux, thickness))
+    assert r.ok and r.ignited
+    assert r.hrr_kw_m2[-1] <= 0.02 * r.hrr_kw_m2.max()
+    assert math.isfinite(r.metrics.flameout_s)
+    assert r.metrics.flameout_s < r.time_s[-1]
+    assert r.time_s[-1] < 400.0  # it still stops at burnout, not at MAX_DURATION_S
+
+
+def test_burnout_tail_is_the_same_physics_and_leaves_the_burning_unchanged():
+    """The tail after burnout is the solver carrying on, not an invented point: the curve
+    is the prefix of a run of fixed length; and everything up to burnout is what it was
+    before the tail was added (values of that code)."""
+    r = simulate_one(_gc_scenario("PS", 50.0, 6.0))
+    longer = simulate_one(_gc_scenario("PS", 50.0, 6.0, duration_s=300.0))
+    n = r.time_s.size
+    np.testing.assert_array_equal(r.hrr_kw_m2, longer.hrr_kw_m2[:n])
+    np.testing.assert_array_equal(r.surface_temp_c, longer.surface_temp_c[:n])
+    assert r.tig_s == pytest.approx(41.44239975754403, rel=1e-9)
+    assert r.metrics.phrr_kw_m2 == pytest.approx(1490.6832105853555, rel=1e-9)
+    expected = {60: 934.3174239695214, 120: 1138.6052559863033, 200: 1397.6782543822205,
+                268: 264.01343835172685}
+    for i, hrr in expected.items():
+        assert r.time_s[i] == i
+        assert r.hrr_kw_m2[i] == pytest.approx(hrr, rel=1e-9), i
+    assert r.metrics.thr_mj_m2 == pytest.approx(263.6322137550506, rel=0.002)
