@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engine.jobs import CancelToken, ProgressCallback, ProgressReporter
+from engine.quantities import FLAME_FLUX, HEAT_FLUX, THICKNESS, Limit, QuantityError
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -85,10 +86,18 @@ class SyntheticConfig:
             raise SyntheticError(
                 f"The number of polymers must be a positive integer, not {self.n_polymers!r}."
             )
-        for name in ("heat_fluxes_kw_m2", "thicknesses_mm"):
+        # The ranges ConeScenario accepts: a condition outside them would only show up
+        # after the run, as a failed row for every polymer.
+        for name, limit, label in (
+            ("heat_fluxes_kw_m2", HEAT_FLUX, "Heat flux"),
+            ("thicknesses_mm", THICKNESS, "Thickness"),
+        ):
             values = getattr(self, name)
-            if not values or any(not (math.isfinite(v) and v > 0) for v in values):
-                raise SyntheticError(f"{name} must be positive numbers, not {values!r}.")
+            if not values:
+                raise SyntheticError(f"{name} needs at least one value.")
+            for value in values:
+                _within(limit, value, label)
+        _within(FLAME_FLUX, self.flame_flux_kw_m2, "Flame heat flux")
         if not (self.duration_s > self.curve_interval_s > 0):
             raise SyntheticError("duration_s must exceed curve_interval_s, and both be > 0.")
         if self.chunk_size < 1:
@@ -105,6 +114,13 @@ class SyntheticConfig:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+def _within(limit: Limit, value: float, label: str) -> None:
+    try:
+        limit.check(value, label)
+    except QuantityError as error:
+        raise SyntheticError(str(error)) from None
 
 
 @dataclass(frozen=True)

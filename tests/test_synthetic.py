@@ -1,5 +1,6 @@
 """Synthetic data generation: rows, failures kept, resume after cancel or kill, Dask."""
 
+import math
 import os
 import signal
 import subprocess
@@ -162,8 +163,45 @@ def test_bad_folders_and_settings(tmp_path):
         generate_synthetic(replace(SMALL, n_polymers=2), tmp_path / "a", workers=1)
     with pytest.raises(SyntheticError, match="positive integer"):
         SyntheticConfig(n_polymers=0)
-    with pytest.raises(SyntheticError, match="positive numbers"):
+    with pytest.raises(SyntheticError, match="Heat flux -1 kW/m² is outside"):
         SyntheticConfig(n_polymers=3, heat_fluxes_kw_m2=(50.0, -1.0))
+    with pytest.raises(SyntheticError, match="at least one"):
+        SyntheticConfig(n_polymers=3, thicknesses_mm=())
+
+
+@pytest.mark.parametrize(
+    ("settings", "sentence"),
+    [
+        ({"heat_fluxes_kw_m2": (50.0, 1000.0)},
+         "Heat flux 1000 kW/m² is outside the accepted range, more than 0 and at most "
+         "200 kW/m²: "),
+        ({"thicknesses_mm": (3.0, 150.0)},
+         "Thickness 150 mm is outside the accepted range, more than 0 and at most 100 mm: "),
+        ({"thicknesses_mm": (0.0,)},
+         "Thickness 0 mm is outside the accepted range, more than 0 and at most 100 mm."),
+        ({"flame_flux_kw_m2": 150.0},
+         "Flame heat flux 150 kW/m² is outside the accepted range, 0–100 kW/m²: "),
+        ({"heat_fluxes_kw_m2": (math.nan,)}, "Heat flux is nan; give a finite number in kW/m²."),
+    ],
+)
+def test_impossible_conditions_are_refused_before_anything_runs(settings, sentence):
+    """Every condition of the grid would otherwise become a whole column of failed rows,
+    found only after the run: the ranges are those ConeScenario accepts
+    (engine/quantities.py), said in one sentence."""
+    with pytest.raises(SyntheticError) as error:
+        SyntheticConfig(n_polymers=1, **settings)
+    assert str(error.value).startswith(sentence)
+    assert "\n" not in str(error.value) and str(error.value).endswith(".")
+
+
+def test_the_command_refuses_an_impossible_flux_before_writing(tmp_path, capsys):
+    from engine.cli import main
+
+    out = tmp_path / "set"
+    assert main(["generate", "--n", "1", "--out", str(out), "--flux", "50,1000"]) == 2
+    assert not out.exists()
+    said = capsys.readouterr()
+    assert "1000 kW/m² is outside the accepted range" in said.out + said.err
 
 
 # Robustness: a solver that raises, damaged parts, leftovers of a crash --------------------
