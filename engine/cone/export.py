@@ -24,13 +24,20 @@ def result_table(result: ConeResult) -> pd.DataFrame:
     return pd.DataFrame({name: getattr(result, name) for name in CURVE_COLUMNS})
 
 
+def _number(value):
+    """None for nan and ±inf: json.dumps writes them as NaN / Infinity, which is not JSON
+    and which strict readers (JavaScript, jq) refuse; null is "undefined" there."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def result_record(result: ConeResult, *, curves: bool = True) -> dict:
-    """Scenario, status, metrics (nan → None) and, optionally, the curves."""
+    """Scenario, status, whether it ignited, metrics and, optionally, the curves, as strict
+    JSON: a value that is not finite (t_ig of a run that does not ignite, a failed run's
+    gap) is None."""
     scenario = result.scenario
-    metrics = {
-        k: (None if isinstance(v, float) and math.isnan(v) else v)
-        for k, v in asdict(result.metrics).items()
-    }
+    metrics = {k: _number(v) for k, v in asdict(result.metrics).items()}
     record = {
         "material": scenario.material.name,
         "heat_flux_kw_m2": scenario.heat_flux_kw_m2,
@@ -39,9 +46,11 @@ def result_record(result: ConeResult, *, curves: bool = True) -> dict:
         "backing": scenario.backing,
         "status": result.status,
         "message": result.message,
-        "ignited": result.ignited,
+        "ignited": bool(result.ignited),
         "metrics": metrics,
     }
     if curves:
-        record["curves"] = {name: getattr(result, name).tolist() for name in CURVE_COLUMNS}
+        record["curves"] = {
+            name: [_number(v) for v in getattr(result, name).tolist()] for name in CURVE_COLUMNS
+        }
     return record
