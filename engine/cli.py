@@ -15,6 +15,18 @@ from pathlib import Path
 
 from engine import __version__
 from engine.onnx_format import DEFAULT_OPSET
+from engine.quantities import (
+    FLAME_FLUX,
+    HEAT_FLUX,
+    IMAGE_SIZE,
+    RELATIVE_AMOUNT,
+    THICKNESS,
+    Limit,
+    QuantityError,
+    number_argument,
+    parse_number,
+    parse_numbers,
+)
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
@@ -22,6 +34,38 @@ EXIT_INTERNAL = 70
 
 class UserError(Exception):
     """A problem with the user's input, reported as one sentence."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (no usage block), like every other error."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message.rstrip('.')}; see `{self.prog} --help`.\n")
+
+
+def _say(*parts, **options) -> None:
+    """Messages for people: stdout, unless stdout carries the data (``-``)."""
+    print(*parts, **options, file=sys.stderr if _SAY_TO_STDERR else sys.stdout)
+
+
+_SAY_TO_STDERR = False
+
+
+def _checked(values, limit: Limit, where: str) -> tuple[float, ...]:
+    try:
+        return tuple(limit.check(v, where) for v in values)
+    except QuantityError as error:
+        raise UserError(str(error)) from None
+
+
+def _input_file(path: str | Path, what: str) -> Path:
+    """A file the command reads: one sentence when it is missing or a folder."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"The {what} {path} is a folder, not a file; give the file inside it.")
+    if not path.exists():
+        raise UserError(f"The {what} {path} does not exist.")
+    return path
 
 
 def _stopped(token, saved: str) -> int:
@@ -37,11 +81,10 @@ def _fractions(text: str | None) -> list[float] | None:
     if text is None:
         return None
     try:
-        return [float(part) for part in text.split(",")]
-    except ValueError:
-        raise UserError(
-            f"--fractions must be numbers separated by commas (e.g. 0.7,0.3), not {text!r}."
-        ) from None
+        values = parse_numbers(text, "--fractions")
+    except QuantityError as error:
+        raise UserError(f"{error} Give them as e.g. 0.7,0.3.") from None
+    return list(_checked(values, RELATIVE_AMOUNT, "--fractions"))
 
 
 def _polymer(args: argparse.Namespace):
@@ -57,10 +100,12 @@ def cmd_gc(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(props.to_dict(), indent=2))
         return 0
+    from engine.gc.properties import DISPLAY_UNITS
+
     print(f"{props.smiles}   {props.formula}")
     width = max(len(name) for name, *_ in props.display_rows())
     for name, value, unit, method in props.display_rows():
-        print(f"  {name:<{width}}  {value:>10.4g}  {unit:<24} {method}")
+        print(f"  {name:<{width}}  {DISPLAY_UNITS[name].format(value):>10}  {unit:<24} {method}")
     r = props.reactions[0]
     print(
         f"  pyrolysis: A = {r.pre_exponential_1_s:.3g} 1/s, E = "
@@ -72,16 +117,18 @@ def cmd_gc(args: argparse.Namespace) -> int:
 
 
 def cmd_depict(args: argparse.Namespace) -> int:
+    from engine.outputs import check_outputs, write_bytes, write_text
     from engine.polymer import depict_png, depict_svg
 
-    polymer = _polymer(args)
     out = Path(args.out)
-    if out.suffix.lower() == ".svg":
-        out.write_text(depict_svg(polymer, width=args.width, height=args.height))
-    elif out.suffix.lower() == ".png":
-        out.write_bytes(depict_png(polymer, width=args.width, height=args.height))
-    else:
+    if out.suffix.lower() not in (".svg", ".png"):
         raise UserError(f"--out must end in .svg or .png, not {out.suffix or 'nothing'!r}.")
+    check_outputs({"--out": out})
+    polymer = _polymer(args)
+    if out.suffix.lower() == ".svg":
+        write_text(out, depict_svg(polymer, width=args.width, height=args.height))
+    else:
+        write_bytes(out, depict_png(polymer, width=args.width, height=args.height))
     print(out)
     return 0
 
@@ -90,10 +137,7 @@ def _scenario_material(args: argparse.Namespace):
     if args.material:
         from engine.cone.material import ConeMaterial
 
-        path = Path(args.material)
-        if not path.is_file():
-            raise UserError(f"The material file {path} does not exist.")
-        return ConeMaterial.from_json(path)
+        return ConeMaterial.from_json(_input_file(args.material, "material file"))
     if not args.smiles:
         raise UserError(
             "Give the polymer as --smiles SMILES or a property file as --material M.json."
@@ -105,9 +149,16 @@ def _scenario_material(args: argparse.Namespace):
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    global _SAY_TO_STDERR
     from engine.cone.export import result_record, result_table
     from engine.cone.scenario import ConeScenario
+    from engine.outputs import check_outputs, is_stdout, write_csv
+    from engine.quantities import round_frame
 
+    if is_stdout(args.csv) and args.json:
+        raise UserError("--json and --csv - both write to standard output; give --csv a file.")
+    check_outputs({"--csv": args.csv}, {"--material": args.material})
+    _SAY_TO_STDERR = is_stdout(args.csv)
     scenario = ConeScenario(
         material=_scenario_material(args),
         heat_flux_kw_m2=args.flux,
@@ -127,48 +178,64 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
         result = simulate_one(scenario)
     if args.csv:
-        result_table(result).to_csv(args.csv, index=False)
+        write_csv(round_frame(result_table(result)), args.csv)
     if args.json:
         print(json.dumps(result_record(result), indent=2))
     else:
-        m = result.metrics
-        print(
-            f"{scenario.material.name}: {args.flux:g} kW/m², {args.thickness:g} mm, "
-            f"{args.backing} back, flame flux {args.flame_flux:g} kW/m² ({args.engine})"
-        )
-        if not result.ok:
-            print(f"  simulation failed: {result.message}")
-        print(f"  t_ig  {m.tig_s:8.1f} s")
-        print(f"  pHRR  {m.phrr_kw_m2:8.1f} kW/m² at {m.t_phrr_s:.0f} s")
-        print(f"  THR   {m.thr_mj_m2:8.1f} MJ/m²")
-        print(
-            f"  HRR avg 60/180/300 s: {m.avg_hrr_60_kw_m2:.0f} / {m.avg_hrr_180_kw_m2:.0f} / "
-            f"{m.avg_hrr_300_kw_m2:.0f} kW/m²; MARHE {m.marhe_kw_m2:.0f} kW/m²; "
-            f"FIGRA {m.figra_kw_m2_s:.1f} kW/m²/s"
-        )
-        if args.csv:
-            print(f"  curves written to {args.csv}")
+        _describe_simulation(result, args)
+        if args.csv and not is_stdout(args.csv):
+            _say(f"  curves written to {args.csv}")
     return 0 if result.ok else 1
 
 
-def _floats(text: str, option: str) -> tuple[float, ...]:
+def _describe_simulation(result, args: argparse.Namespace) -> None:
+    """The metrics in words; a sample that never ignites says so instead of 'nan'."""
+    m, scenario = result.metrics, result.scenario
+    _say(
+        f"{scenario.material.name}: {args.flux:g} kW/m², {args.thickness:g} mm, "
+        f"{args.backing} back, flame flux {args.flame_flux:g} kW/m² ({args.engine})"
+    )
+    if not result.ok:
+        _say(f"  simulation failed: {result.message}")
+        return
+    if not result.ignited:
+        _say(
+            f"  The sample does not ignite within {result.time_s[-1]:.0f} s at "
+            f"{args.flux:g} kW/m² (its surface peaks at {max(result.surface_temp_c):.0f} °C); "
+            "there is no t_ig, pHRR or burning to report."
+        )
+        return
+    _say(f"  t_ig  {m.tig_s:8.0f} s")
+    _say(f"  pHRR  {m.phrr_kw_m2:8.0f} kW/m² at {m.t_phrr_s:.0f} s")
+    _say(f"  THR   {m.thr_mj_m2:8.1f} MJ/m²")
+    _say(
+        f"  HRR avg 60/180/300 s: {m.avg_hrr_60_kw_m2:.0f} / {m.avg_hrr_180_kw_m2:.0f} / "
+        f"{m.avg_hrr_300_kw_m2:.0f} kW/m²; MARHE {m.marhe_kw_m2:.0f} kW/m²; "
+        f"FIGRA {m.figra_kw_m2_s:.1f} kW/m²/s"
+    )
+
+
+def _floats(text: str, option: str, limit: Limit) -> tuple[float, ...]:
     try:
-        return tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise UserError(f"{option} must be numbers separated by commas, not {text!r}.") from None
+        values = parse_numbers(text, option, limit.unit)
+    except QuantityError as error:
+        raise UserError(str(error)) from None
+    return _checked(values, limit, option)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from engine.jobs import Cancelled, CancelToken
+    from engine.outputs import check_output_folder
     from engine.synthetic import SyntheticConfig, generate_synthetic
 
     config = SyntheticConfig(
         n_polymers=args.n,
         seed=args.seed,
-        heat_fluxes_kw_m2=_floats(args.flux, "--flux"),
-        thicknesses_mm=_floats(args.thickness, "--thickness"),
+        heat_fluxes_kw_m2=_floats(args.flux, "--flux", HEAT_FLUX),
+        thicknesses_mm=_floats(args.thickness, "--thickness", THICKNESS),
         chunk_size=args.chunk_size,
     )
+    check_output_folder("--out", args.out)
 
     def show(p) -> None:
         left = f", about {p.remaining_s:.0f} s left" if p.remaining_s is not None else ""
@@ -244,6 +311,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         if isinstance(p, TrainingProgress) and p.epoch_done:
             say(f"  {p.message} ({p.elapsed_s:.0f} s)", flush=True)
 
+    from engine.outputs import check_output_folder
+
+    check_output_folder("--out", args.out, {"--init": args.init, "--data": args.data})
     token = CancelToken()
     seeds = _seeds(args.seeds)
     say(f"Training {args.phase} into {args.out} (rerun the same command to resume)", flush=True)
@@ -300,6 +370,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         patience=args.patience,
         device=args.device,
     )
+    from engine.outputs import check_output_folder
+
+    check_output_folder("--out", args.out, {"--phase1": args.phase1, "--data": args.data})
     print(f"Evaluating into {args.out} (rerun the same command to resume)", flush=True)
 
     def show(p) -> None:
@@ -331,9 +404,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     import transformers
 
     from engine.onnx_export import export_onnx
+    from engine.outputs import check_outputs
     from engine.predictor import read_model_info
 
     transformers.utils.logging.disable_progress_bar()
+    if Path(args.out).suffix.lower() != ".onnx":
+        raise UserError(f"--out must end in .onnx, not {Path(args.out).suffix or 'nothing'!r}.")
+    folder = Path(args.model_dir)
+    check_outputs({"--out": args.out},
+                  {f"model folder's {p.name}": p for p in folder.rglob("*") if p.is_file()}
+                  if folder.is_dir() else {})
     path = export_onnx(
         args.model_dir, args.out, name=args.name, opset=args.opset,
         progress=lambda p: print(f"  {p.message}", flush=True),
@@ -347,24 +427,47 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    global _SAY_TO_STDERR
+    from engine.outputs import check_outputs, is_stdout, write_csv
     from engine.prediction_table import predict_frame, read_tests_csv
-    from engine.predictor import OnnxPredictor
+    from engine.predictor import OnnxPredictor, default_model_path
 
-    frame = read_tests_csv(args.input)
+    model = Path(args.model) if args.model else default_model_path()
+    check_outputs({"--output": args.output, "--curves": args.curves},
+                  {"--input": args.input, "--model": model})
+    _SAY_TO_STDERR = is_stdout(args.output) or is_stdout(args.curves)
+    table = read_tests_csv(args.input, encoding=args.encoding)
     predictor = OnnxPredictor(args.model)
-    table = predict_frame(predictor, frame)
-    # Seven significant digits: what float32 predictions hold, without binary noise.
-    table.frame.to_csv(args.output, index=False, float_format="%.7g")
+    result = predict_frame(predictor, table, progress=_progress_line(len(table.frame)))
+    write_csv(result.rounded(), args.output)
     if args.curves:
-        table.curves().to_csv(args.curves, index=False, float_format="%.7g")
-    for line, message in table.errors:
+        write_csv(result.curves(), args.curves, float_format="%.1f")
+    for line, message in result.errors:
         print(f"line {line}: {message}", file=sys.stderr)
-    print(
-        f"Predicted {len(table.prediction)} of {len(frame)} test(s) with model "
-        f"{predictor.info.name!r} ({predictor.info.members} member(s)); wrote {args.output}"
-        + (f" and {args.curves}." if args.curves else ".")
+    outside = sum(bool(e) for e in result.frame["extrapolation"])
+    wrote = " and ".join(str(p) for p in (args.output, args.curves) if p and not is_stdout(p))
+    _say(
+        f"Predicted {len(result.prediction)} of {len(result.frame)} test(s)"
+        f"{table.described_encoding} with model {predictor.info.name!r} "
+        f"({predictor.info.members} member(s))"
+        + (f"; {outside} outside the conditions it was trained on (see extrapolation)"
+           if outside else "")
+        + (f"; wrote {wrote}." if wrote else ".")
     )
-    return 1 if table.errors else 0
+    return 1 if result.errors else 0
+
+
+def _progress_line(total: int):
+    """Progress on stderr for long predictions (a line per chunk, only past one chunk)."""
+    from engine.prediction_table import CHUNK
+
+    if total <= CHUNK:
+        return None
+
+    def show(p) -> None:
+        print(f"  {p.message} ({p.elapsed_s:.0f} s)", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _describe_model(info) -> list[str]:
@@ -467,6 +570,9 @@ def cmd_recipe(args: argparse.Namespace) -> int:
         data=args.data,
         evaluate=not args.no_evaluate,
     )
+    from engine.outputs import check_output_folder
+
+    check_output_folder("--out", args.out, {"--init": args.init, "--data": args.data})
     print(f"Building the default model in {args.out} (rerun the same command to resume)",
           flush=True)
     def show(p) -> None:
@@ -487,13 +593,15 @@ def cmd_recipe(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from engine.demo import run_demo
+    from engine.outputs import check_output_folder
 
+    check_output_folder("--out", args.out)
     run_demo(Path(args.out), echo=print)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="trinity",
         description="Predict how a polymer burns in a cone calorimeter from its repeat unit.",
     )
@@ -518,8 +626,8 @@ def build_parser() -> argparse.ArgumentParser:
     depict = sub.add_parser("depict", help="draw a repeat unit to SVG or PNG")
     polymer_args(depict)
     depict.add_argument("--out", required=True, help="output file, .svg or .png")
-    depict.add_argument("--width", type=int, default=400)
-    depict.add_argument("--height", type=int, default=300)
+    depict.add_argument("--width", type=_whole(IMAGE_SIZE), default=400, help="pixels")
+    depict.add_argument("--height", type=_whole(IMAGE_SIZE), default=300, help="pixels")
     depict.set_defaults(func=cmd_depict)
 
     sim = sub.add_parser("simulate", help="simulate a cone calorimeter test")
@@ -528,13 +636,15 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--material", help="material JSON file (PHYSICS.md §4 format)")
     sim.add_argument("--fractions", help="copolymer fractions for --smiles, e.g. 0.7,0.3")
     sim.add_argument("--basis", choices=("mole", "mass"), default="mole")
-    sim.add_argument("--flux", type=float, required=True, help="cone heat flux, kW/m²")
-    sim.add_argument("--thickness", type=float, required=True, help="sample thickness, mm")
+    sim.add_argument("--flux", type=number_argument(HEAT_FLUX), required=True,
+                     help=f"cone heat flux, {HEAT_FLUX.describe()}")
+    sim.add_argument("--thickness", type=number_argument(THICKNESS), required=True,
+                     help=f"sample thickness, {THICKNESS.describe()}")
     sim.add_argument(
         "--flame-flux",
-        type=float,
+        type=number_argument(FLAME_FLUX),
         default=20.0,
-        help="flame heat flux added after ignition, kW/m² (default 20)",
+        help=f"flame heat flux added after ignition, {FLAME_FLUX.describe()} (default 20)",
     )
     sim.add_argument("--backing", choices=("insulated", "blanket"), default="insulated")
     sim.add_argument("--engine", choices=("builtin", "fds"), default="builtin")
@@ -542,16 +652,16 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--fds-workdir", default="fds-run", help="working folder for --engine fds")
     out = sim.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print metrics and curves as JSON")
-    sim.add_argument("--csv", help="write the curves to this CSV file")
+    sim.add_argument("--csv", help="write the curves to this CSV file (- for standard output)")
     sim.set_defaults(func=cmd_simulate)
 
     gen = sub.add_parser("generate", help="synthetic data: hypothetical polymers → GC → cone")
-    gen.add_argument("--n", type=int, required=True, help="number of hypothetical polymers")
+    gen.add_argument("--n", type=_count, required=True, help="number of hypothetical polymers")
     gen.add_argument("--out", required=True, help="data-set folder (resumed if it exists)")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--flux", default="25,50,75", help="heat fluxes, kW/m² (default 25,50,75)")
     gen.add_argument("--thickness", default="3,6", help="thicknesses, mm (default 3,6)")
-    gen.add_argument("--chunk-size", type=int, default=200, help="polymers per saved chunk")
+    gen.add_argument("--chunk-size", type=_count, default=200, help="polymers per saved chunk")
     where = gen.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
@@ -625,8 +735,11 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--input", required=True, help="CSV with smiles, heat_flux_kw_m2, thickness_mm"
     )
-    predict.add_argument("--output", required=True, help="CSV to write, input plus predictions")
+    predict.add_argument("--output", required=True,
+                         help="CSV to write, input plus predictions (- for standard output)")
     predict.add_argument("--curves", help="also write the HRR curves here, in long format")
+    predict.add_argument("--encoding",
+                         help="the input's text encoding, e.g. cp1252 (default: detected)")
     predict.set_defaults(func=cmd_predict)
 
     models = sub.add_parser("models", help="show the shipped model and ONNX files given")
@@ -657,12 +770,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _whole(limit: Limit):
+    """An argparse ``type``: a whole number inside ``limit``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = parse_number(text, limit.label, limit.unit)
+            if value != int(value):
+                raise QuantityError(f"{limit.label} {text!r} must be a whole number.")
+            return int(limit.check(value))
+        except QuantityError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = limit.label
+    return parse
+
+
+def _count(text: str) -> int:
+    """An argparse ``type``: a positive whole number written in ASCII digits."""
+    if not (text.strip().isascii() and text.strip().isdigit() and int(text) > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from engine.gc.groups import CoverageError
     from engine.polymer import PolymerError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, or the one-line usage error
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
@@ -671,8 +810,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, PolymerError, CoverageError, ValueError) as exc:
         print(f"trinity {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `trinity … --csv - | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
-        print(f"trinity {args.command}: {exc.strerror or exc} ({exc.filename}).", file=sys.stderr)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"trinity {args.command}: {exc.strerror or exc}{where}.", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # a bug: still one sentence, never a traceback
         print(

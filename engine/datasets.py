@@ -81,6 +81,22 @@ _ALIASES = {
 }
 
 
+def describe_columns() -> str:
+    """The columns a test table may have, with their units and the aliases understood
+    (for the Data tab and error messages; the README shows the same)."""
+    units = {"heat_flux_kw_m2": "kW/m²", "thickness_mm": "mm", "tig_s": "s",
+             "phrr_kw_m2": "kW/m²", "thr_mj_m2": "MJ/m²"}
+    needs = {"smiles": "required", "heat_flux_kw_m2": "required", "thickness_mm": "required",
+             "polymer": "optional", "curve_file": "optional, a time_s,hrr_kw_m2 file"}
+    lines = []
+    for name, aliases in _ALIASES.items():
+        unit = f" ({units[name]})" if name in units else ""
+        need = needs.get(name, "at least one of t_ig, pHRR, THR or a curve")
+        also = ", ".join(a for a in aliases if a != name)
+        lines.append(f"{name}{unit}: {need}; also read as {also}")
+    return "\n".join(lines)
+
+
 class DatasetError(ValueError):
     """A file that cannot be read as experimental cone data, with the reason."""
 

@@ -1,8 +1,10 @@
 """Predictions for a table of tests (``trinity predict``, the Models tab's screening).
 
 A table has ``smiles``, ``heat_flux_kw_m2`` and ``thickness_mm`` columns; every row is
-checked on its own, good rows are predicted in one batched call, bad rows are kept with
-their line in the file and the reason.
+checked on its own, good rows are predicted in batched calls, bad rows are kept with
+their line in the file and the reason, and rows the file could not even split into
+columns (`engine.csv_tables`) come back too, in their place, with their reason. Nothing
+the user gave is silently dropped.
 """
 
 from __future__ import annotations
@@ -14,23 +16,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.csv_tables import CsvTable, TableFileError, read_csv_table
+from engine.jobs import CancelToken, ProgressCallback, ProgressReporter
 from engine.onnx_format import SCALARS, STD
 from engine.predictor import OnnxPredictor, Prediction, PredictorError
+from engine.quantities import HEAT_FLUX, THICKNESS, Limit, QuantityError, parse_number, round_frame
 
 #: Columns a table of tests needs (`predict_frame`, ``trinity predict``).
 INPUT_COLUMNS = ("smiles", "heat_flux_kw_m2", "thickness_mm")
-#: Columns `predict_frame` adds: each scalar and its spread, then the reason a row failed.
-RESULT_COLUMNS = (*(name + suffix for name in SCALARS for suffix in ("", STD)), "error")
+#: Columns `predict_frame` adds: each scalar and its spread, a sentence where the test's
+#: conditions lie outside the model's training data, then the reason a row failed.
+RESULT_COLUMNS = (
+    *(name + suffix for name in SCALARS for suffix in ("", STD)), "extrapolation", "error",
+)
+#: Tests predicted per call; progress is reported and cancelling checked between calls.
+CHUNK = 2000
+
 
 @dataclass(frozen=True, eq=False)
 class PredictionTable:
     """A table of tests with predictions, and the rows that could not be predicted.
 
-    ``frame`` holds the input columns (a column that clashes with a result column is
-    kept as ``<name>_input``), the `RESULT_COLUMNS` (NaN and a reason in ``error``
-    where a row failed, ``error`` empty where it did not). ``errors`` are
-    ``(line, reason)`` with CSV line numbers (the header is line 1). ``prediction``
-    covers the good rows, which sit at positions ``rows`` of ``frame``.
+    ``frame`` holds ``line`` (the row's line in the file; 1 is the header), the input
+    columns (a column that clashes with ``line`` or a result column is kept as
+    ``<name>_input``) and the `RESULT_COLUMNS` (NaN and a reason in ``error`` where a
+    row failed, ``error`` empty where it did not), in file order. ``errors`` are
+    ``(line, reason)``. ``prediction`` covers the good rows, which sit at positions
+    ``rows`` of ``frame``.
     """
 
     frame: pd.DataFrame
@@ -42,7 +54,7 @@ class PredictionTable:
         """The predicted HRR curves in long format, one row per test and time."""
         p, points = self.prediction, len(self.prediction.time_s)
         return pd.DataFrame({
-            "line": np.repeat(self.rows + 2, points),
+            "line": np.repeat(self.frame["line"].to_numpy()[self.rows], points),
             "smiles": np.repeat(np.asarray(p.smiles, dtype=object), points),
             "heat_flux_kw_m2": np.repeat(p.heat_flux_kw_m2, points),
             "thickness_mm": np.repeat(p.thickness_mm, points),
@@ -51,64 +63,126 @@ class PredictionTable:
             "hrr_kw_m2_std": p.hrr_kw_m2_std.ravel(),
         })
 
+    def rounded(self) -> pd.DataFrame:
+        """``frame`` with each prediction to the resolution it has (`engine.quantities`);
+        the user's own columns stay as written."""
+        return round_frame(self.frame, RESULT_COLUMNS[:-2])
 
-def read_tests_csv(path: str | Path) -> pd.DataFrame:
-    """A CSV of tests as text cells, so `predict_frame` can name each bad value as written."""
-    path = Path(path)
-    if not path.is_file():
-        raise PredictorError(f"The input file {path} does not exist.")
+
+def read_tests_csv(path: str | Path, *, encoding: str | None = None) -> CsvTable:
+    """A CSV of tests as text cells (`engine.csv_tables`), so `predict_frame` can name
+    each bad value as written; ``encoding`` None detects it."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise PredictorError(f"{path} is empty; give a header and one test per row.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise PredictorError(f"{path} is not a readable CSV table ({error}).") from None
-    if frame.empty:
-        raise PredictorError(f"{path} has a header but no tests; give one test per row.")
-    return frame
+        table = read_csv_table(path, encoding=encoding)
+    except TableFileError as error:
+        raise PredictorError(str(error)) from None
+    if table.frame.empty and not table.rejected:
+        raise PredictorError(
+            f"{Path(path).name} has a header but no tests; give one test per row."
+        )
+    return table
 
 
-def predict_frame(predictor: OnnxPredictor, frame: pd.DataFrame) -> PredictionTable:
+def predict_frame(
+    predictor: OnnxPredictor,
+    table: CsvTable | pd.DataFrame,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> PredictionTable:
     """Predict every good row of a table of tests; bad rows are kept with the reason.
 
-    The table needs ``smiles``, ``heat_flux_kw_m2`` and ``thickness_mm`` columns (names
-    matched case-insensitively); a missing one raises `PredictorError`.
+    ``table`` is what `read_tests_csv` read, or a frame of cells (its rows are then
+    numbered from line 2). It needs ``smiles``, ``heat_flux_kw_m2`` and
+    ``thickness_mm`` columns (names matched case-insensitively); a missing one raises
+    `PredictorError`. Progress is reported per `CHUNK` tests; ``cancel`` is checked
+    between chunks.
     """
+    if isinstance(table, CsvTable):
+        frame, lines, unreadable = table.frame, list(table.lines), list(table.rejected)
+    else:
+        frame, lines, unreadable = table, [i + 2 for i in range(len(table))], []
+    frame = frame.reset_index(drop=True)
     columns = _input_columns(frame)
     encoded: dict[str, tuple[str, np.ndarray] | str] = {}
     good, conditions, errors = [], [], []
     for position, (smiles, flux, thickness) in enumerate(
         frame[list(columns)].itertuples(index=False, name=None)
     ):
-        smiles = _text(smiles)
         try:
-            row = (_positive(flux, columns[1], "kW/m²"), _positive(thickness, columns[2], "mm"))
+            row = (_condition(flux, columns[1], HEAT_FLUX),
+                   _condition(thickness, columns[2], THICKNESS))
         except PredictorError as error:
-            errors.append((position + 2, str(error)))
+            errors.append((position, str(error)))
             continue
+        smiles = _text(smiles)
         if smiles not in encoded:
             try:
                 encoded[smiles] = predictor.encode(smiles)
             except PredictorError as error:
                 encoded[smiles] = str(error)
         if isinstance(encoded[smiles], str):
-            errors.append((position + 2, encoded[smiles]))
+            errors.append((position, encoded[smiles]))
             continue
         good.append((position, encoded[smiles]))
         conditions.append(row)
     rows = np.asarray([position for position, _ in good], dtype=np.int64)
     flux, thickness = np.asarray(conditions, dtype=np.float32).reshape(-1, 2).T
-    prediction = predictor._run([e for _, e in good], flux, thickness)
-    out = frame.rename(columns={c: f"{c}_input" for c in frame.columns if c in RESULT_COLUMNS})
-    out = out.reset_index(drop=True)
-    for name in RESULT_COLUMNS[:-1]:
+    prediction = _predict_chunks(predictor, [e for _, e in good], flux, thickness,
+                                 progress, cancel)
+    out = frame.rename(columns={c: f"{c}_input" for c in frame.columns
+                                if c in RESULT_COLUMNS or c == "line"})
+    for name in RESULT_COLUMNS[:-2]:
         values = np.full(len(out), np.nan)
         values[rows] = getattr(prediction, name)
         out[name] = values
+    out["extrapolation"] = ""
+    out.loc[rows, "extrapolation"] = list(prediction.extrapolation)
     out["error"] = ""
-    for line, message in errors:
-        out.loc[line - 2, "error"] = message
-    return PredictionTable(out, errors, prediction, rows)
+    for position, message in errors:
+        out.loc[position, "error"] = message
+    out.insert(0, "line", lines)
+    if unreadable:  # rows the file could not split: back in their place, with the reason
+        blank = pd.DataFrame({"line": [r.line for r in unreadable],
+                              "error": [r.reason for r in unreadable]})
+        out = pd.concat([out, blank], ignore_index=True)
+        order = np.argsort(out["line"].to_numpy(), kind="stable")
+        rows = np.argsort(order)[rows]
+        out = out.iloc[order].reset_index(drop=True)
+        for column in out.columns:
+            if not pd.api.types.is_numeric_dtype(out[column]):
+                out[column] = out[column].fillna("")
+    found = [(lines[position], message) for position, message in errors]
+    found += [(r.line, r.reason) for r in unreadable]
+    return PredictionTable(out, sorted(found), prediction, rows)
+
+
+def _predict_chunks(predictor, encoded, flux, thickness, progress, cancel) -> Prediction:
+    """`OnnxPredictor._run` over `CHUNK`-sized pieces, reporting progress between them."""
+    report = ProgressReporter(len(encoded), progress)
+    parts = []
+    for start in range(0, max(len(encoded), 1), CHUNK):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        stop = start + CHUNK
+        parts.append(predictor._run(encoded[start:stop], flux[start:stop], thickness[start:stop]))
+        done = min(stop, len(encoded))
+        report(done, f"{done} of {len(encoded)} tests predicted")
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    joined = {
+        name: np.concatenate([getattr(p, name) for p in parts])
+        for name in ("heat_flux_kw_m2", "thickness_mm", "tig_s", "tig_s_std", "phrr_kw_m2",
+                     "phrr_kw_m2_std", "thr_mj_m2", "thr_mj_m2_std", "hrr_kw_m2",
+                     "hrr_kw_m2_std")
+    }
+    return Prediction(
+        smiles=tuple(s for p in parts for s in p.smiles),
+        time_s=first.time_s,
+        extrapolation=tuple(e for p in parts for e in p.extrapolation),
+        **joined,
+    )
 
 
 def _input_columns(frame: pd.DataFrame) -> tuple[str, str, str]:
@@ -128,14 +202,11 @@ def _text(value: object) -> str:
     return "" if missing else str(value).strip()
 
 
-def _positive(value: object, column: str, unit: str) -> float:
-    text = str(value).strip()
-    if text.lower() in ("", "nan"):
-        raise PredictorError(f"{column} is empty; give a positive number in {unit}.")
+def _condition(value: object, column: str, limit: Limit) -> float:
+    """A cell as a number inside ``limit``'s accepted range (`engine.quantities`)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = repr(float(value)) if math.isfinite(value) else str(value)
     try:
-        number = float(text)
-    except ValueError:
-        raise PredictorError(f"{column} is {text!r}, not a number in {unit}.") from None
-    if not (math.isfinite(number) and number > 0):
-        raise PredictorError(f"{column} is {text}; give a positive number in {unit}.")
-    return number
+        return limit.check(parse_number(_text(value), column, limit.unit), column)
+    except QuantityError as error:
+        raise PredictorError(str(error)) from None

@@ -101,8 +101,9 @@ def test_simulate_material_json_as_json(tmp_path, capsys):
         (["simulate", "--flux", "50", "--thickness", "6"], "--smiles"),
         (["simulate", "--material", "missing.json", "--flux", "50", "--thickness", "6"],
          "does not exist"),
-        (["simulate", "--smiles", "*CC*", "--flux", "-5", "--thickness", "6"], "heat_flux"),
-        (["generate", "--n", "0", "--out", "x"], "positive integer"),
+        (["simulate", "--smiles", "*CC*", "--flux", "-5", "--thickness", "6"],
+         "heat flux -5 kW/m² is outside the accepted range"),
+        (["generate", "--n", "0", "--out", "x"], "'0' is not a positive whole number"),
         (["generate", "--n", "3", "--out", "x", "--flux", "50,abc"], "--flux"),
     ],
 )

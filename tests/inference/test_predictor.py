@@ -157,11 +157,11 @@ def test_predict_frame_predicts_good_rows_and_keeps_bad_ones_with_their_line(pre
     assert lines == [3, 4, 5, 6, 7, 8]
     reasons = dict(table.errors)
     assert "'*CC(*)c1cccc'" in reasons[3] and "'abc', not a number" in reasons[4]
-    assert "is -1; give a positive number" in reasons[5] and "[13CH2]" in reasons[6]
+    assert "heat_flux_kw_m2 -1 kW/m² is outside" in reasons[5] and "[13CH2]" in reasons[6]
     assert "SMILES is empty" in reasons[7] and "thickness_mm is empty" in reasons[8]
     out = table.frame
-    assert list(out.columns) == ["SMILES", "heat_flux_kw_m2", "thickness_mm", "tig_s_input",
-                                 *RESULT_COLUMNS]
+    assert list(out.columns) == ["line", "SMILES", "heat_flux_kw_m2", "thickness_mm",
+                                 "tig_s_input", *RESULT_COLUMNS]
     assert out["error"].tolist() == ["", *(reasons[line] for line in lines)]
     assert out.loc[1:, "tig_s"].isna().all() and (out["tig_s_input"] == "40").all()
     direct = predictor.predict(["*CC*"], 50.0, 3.0)
@@ -181,7 +181,7 @@ def test_a_table_without_a_needed_column_is_refused(predictor):
 def test_reading_a_tests_csv_keeps_cells_as_written(tmp_path):
     path = tmp_path / "tests.csv"
     path.write_text("smiles,heat_flux_kw_m2,thickness_mm\n*CC*,050,3.0\n")
-    assert read_tests_csv(path).loc[0].tolist() == ["*CC*", "050", "3.0"]
+    assert read_tests_csv(path).frame.loc[0].tolist() == ["*CC*", "050", "3.0"]
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(PredictorError, match="is empty"):
         read_tests_csv(tmp_path / "empty.csv")

@@ -44,10 +44,9 @@ from PySide6.QtWidgets import (
 from engine.cone.measured import CurveFileError, MeasuredCurve, read_cone_curve
 from engine.datasets import (
     COLUMNS,
-    FLUX_RANGE_KW_M2,
-    THICKNESS_RANGE_MM,
     DatasetError,
     ImportReport,
+    describe_columns,
     import_experimental_csv,
     shipped_polymers,
 )
@@ -60,6 +59,7 @@ from engine.experiments import (
     shipped_experiments,
     typical_thickness_mm,
 )
+from engine.quantities import HEAT_FLUX, THICKNESS
 
 #: (column, header, decimals or None for text) of the tests table.
 TABLE_COLUMNS = (
@@ -108,11 +108,18 @@ class DataView(QWidget):
         self.open_button = QPushButton("Open…")
         self.open_button.clicked.connect(self._open_dialog)
         hint = QLabel(
-            "Drop experimental CSV tables or cone time-series files anywhere on this page."
+            "Drop experimental CSV tables or cone time-series files anywhere on this page. "
+            "A table has one row per test: <b>smiles</b>, <b>heat_flux_kw_m2</b>, "
+            "<b>thickness_mm</b> and any of <b>tig_s</b>, <b>phrr_kw_m2</b>, <b>thr_mj_m2</b>, "
+            "<b>curve_file</b> (hover for every column and alias). Rows that cannot be read "
+            "are listed in the report with their line; the others are kept."
         )
+        hint.setWordWrap(True)
+        hint.setToolTip(describe_columns())
         hint.setStyleSheet("color: #555;")
+        self.columns_hint = hint
         top = QHBoxLayout()
-        top.addWidget(self.open_button)
+        top.addWidget(self.open_button, alignment=Qt.AlignmentFlag.AlignTop)
         top.addWidget(hint, stretch=1)
 
         self.model = _FrameModel()
@@ -152,6 +159,11 @@ class DataView(QWidget):
         self.report.setHeaderLabels(["Line", "Result"])
         self.report.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.report.header().setStretchLastSection(True)
+        # Reasons are sentences: wrapped in full, never cut off at the column's edge.
+        self.report.setWordWrap(True)
+        self.report.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.report.setUniformRowHeights(False)
+        self.report.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.forget_button = QPushButton("Forget selected import")
         self.forget_button.setEnabled(False)
         self.forget_button.clicked.connect(self._forget_selected)
@@ -359,9 +371,10 @@ class DataView(QWidget):
         self.curve_polymer.activated.connect(self._curve_polymer_picked)
         self.curve_smiles = QLineEdit()
         self.curve_smiles.setPlaceholderText("Repeat unit, e.g. *CC(*)c1ccccc1")
-        self.curve_flux = _spin(*FLUX_RANGE_KW_M2, 50.0, " kW/m²", decimals=1)
+        # The accepted ranges of engine.quantities (open at 0: the spin's least step).
+        self.curve_flux = _spin(0.1, HEAT_FLUX.high, 50.0, " kW/m²", decimals=1)
         self.curve_thickness = _spin(
-            *THICKNESS_RANGE_MM, typical_thickness_mm(self._shipped), " mm", decimals=2
+            0.05, THICKNESS.high, typical_thickness_mm(self._shipped), " mm", decimals=2
         )
         self.curve_message = QLabel()
         self.curve_message.setWordWrap(True)

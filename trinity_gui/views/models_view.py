@@ -39,7 +39,6 @@ from trinity_gui.context import AppContext
 from trinity_gui.jobs import Job
 
 #: Candidates predicted per step of the job (progress and cancel between steps).
-PREDICT_CHUNK = 500
 #: Ranking choices: label → (column, lowest first). Lower pHRR and THR are safer; a
 #: later ignition is safer.
 RANKINGS = {
@@ -91,23 +90,16 @@ def rank(frame: pd.DataFrame, column: str, ascending: bool) -> pd.DataFrame:
 
 
 def screen_csv(predictor, csv: Path, progress, cancel) -> Screening:
-    """Predict every candidate of ``csv`` in chunks (runs in the job's thread)."""
+    """Predict every candidate of ``csv`` (runs in the job's thread); progress and
+    cancelling between chunks of `engine.prediction_table.CHUNK` candidates."""
     from engine.prediction_table import predict_frame, read_tests_csv
 
-    frame = read_tests_csv(csv)
-    chunks = max(1, math.ceil(len(frame) / PREDICT_CHUNK))
-    report = ProgressReporter(chunks, progress)
-    report(0, f"predicting {len(frame)} candidates from {csv.name}")
-    parts, errors = [], []
-    for k in range(chunks):
-        cancel.raise_if_cancelled()
-        start = k * PREDICT_CHUNK
-        table = predict_frame(predictor, frame.iloc[start:start + PREDICT_CHUNK])
-        parts.append(table.frame)
-        errors.extend((line + start, reason) for line, reason in table.errors)
-        report(k + 1, f"{min(len(frame), start + PREDICT_CHUNK)} of {len(frame)} predicted")
-    result = pd.concat(parts, ignore_index=True) if parts else frame
-    return Screening(csv, result, errors, predictor.info.name)
+    table = read_tests_csv(csv)
+    ProgressReporter(len(table.frame), progress)(
+        0, f"predicting {len(table.frame)} candidates from {csv.name}"
+    )
+    result = predict_frame(predictor, table, progress=progress, cancel=cancel)
+    return Screening(csv, result.frame, result.errors, predictor.info.name)
 
 
 class ModelsView(QWidget):
