@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.jobs import CancelToken, ProgressCallback, ProgressReporter
+from engine.jobs import CancelToken, ProgressCallback, ProgressReporter, exit_with_parent
 from engine.quantities import FLAME_FLUX, HEAT_FLUX, THICKNESS, Limit, QuantityError
 
 FORMAT_VERSION = 1
@@ -491,9 +491,13 @@ def _local_chunks(
             yield index, simulate_chunk(config, polymers)
         return
     # Spawned, not forked: a fork of a process whose OpenMP or BLAS threads are running
-    # can hang or abort the children.
+    # can hang or abort the children. Each worker follows this process out: a worker
+    # busy with a chunk never looks at its queue, so a run killed hard would leave it
+    # computing (a core each) a chunk nobody will write.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=exit_with_parent
+    ) as pool:
         pending: dict[Future, int] = {}
         queue = iter(chunks)
 

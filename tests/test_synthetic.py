@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -361,3 +362,69 @@ def test_the_command_survives_a_crash_and_says_which_part_it_regenerates(monkeyp
     out = capsys.readouterr().out
     assert "part-00000.parquet is damaged (empty); regenerating it" in out
     assert "(1 resumed)" in out
+
+
+# Worker processes die with the run ---------------------------------------------------------
+
+
+def _record_pid_and_sleep(config, polymers, threads=None):
+    """Stands in for simulate_chunk in the pool workers: says who runs it, then works
+    (sleeps) far longer than the test, as a big chunk would."""
+    folder = Path(os.environ["TRINITY_TEST_PIDS"])
+    (folder / f"{os.getpid()}.tmp").write_text("")
+    os.replace(folder / f"{os.getpid()}.tmp", folder / f"{os.getpid()}.pid")
+    time.sleep(600)
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` is a live process (a zombie nobody reaped is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _running(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)  # do not leave it behind ourselves
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL of the parent is POSIX")
+def test_generation_workers_exit_when_the_run_is_killed(tmp_path):
+    """A generate job ended hard (the window's job process killed, `kill -9` of the
+    command) must not leave its worker processes computing chunks nobody will write."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    script = (
+        "import sys\n"
+        f"sys.path[:0] = {[str(Path(__file__).parent), str(Path(__file__).parents[1])]!r}\n"
+        "import engine.synthetic as synthetic\n"
+        "from test_synthetic import _record_pid_and_sleep\n"
+        "if __name__ == '__main__':\n"
+        "    synthetic.simulate_chunk = _record_pid_and_sleep\n"
+        "    config = synthetic.SyntheticConfig(n_polymers=4, chunk_size=1)\n"
+        f"    synthetic.generate_synthetic(config, {str(tmp_path / 'set')!r}, workers=2)\n"
+    )
+    env = {**os.environ, "TRINITY_TEST_PIDS": str(pids)}
+    parent = subprocess.Popen([sys.executable, "-c", script], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(pids.glob("*.pid"))) < 2:
+            assert parent.poll() is None, "the run ended before its workers started"
+            assert time.monotonic() < deadline, "the workers did not start"
+            time.sleep(0.05)
+    finally:
+        parent.kill()
+        parent.wait()
+    workers = [int(p.stem) for p in pids.glob("*.pid")]
+    assert len(workers) == 2 and parent.pid not in workers
+    assert [pid for pid in workers if not _gone_within(pid, 5)] == []
