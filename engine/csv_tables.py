@@ -36,6 +36,10 @@ import pandas as pd
 MAX_RECORD_LINES = 200
 #: Larger files are refused: a table of tests is kilobytes, a mistaken file gigabytes.
 MAX_FILE_BYTES = 512 * 1024**2
+#: The Windows code page of the script of each Mac one: spreadsheets write the former.
+_WINDOWS_TWIN = {"mac_cyrillic": "cp1251", "mac_greek": "cp1253", "mac_turkish": "cp1254"}
+#: Letters of another script needed before trusting an encoding guess over Windows-1252.
+_SCRIPT_EVIDENCE = 8
 #: Text shown back to the user from a cell is cut to this many characters.
 ECHO_CHARS = 60
 _DELIMITERS = ",;\t|"
@@ -203,15 +207,22 @@ def _decode(data: bytes, path: Path, stated: str | None) -> tuple[str, str]:
             f"{path.name} is not text in any encoding Trinity recognises; export the table "
             "as CSV (UTF-8)."
         )
+    windows = _WINDOWS_TWIN.get(guess.encoding)
+    if windows:  # charset-normalizer cannot tell a Mac code page from Windows' twin
+        try:
+            return data.decode(windows), windows
+        except UnicodeDecodeError:
+            pass
     return str(guess), guess.encoding
 
 
 def _other_script(text: str) -> bool:
-    """Whether most letters beyond ASCII are not Latin (Cyrillic, Greek, CJK …): only
-    then is an encoding guess worth more than the Windows-1252 default."""
+    """Whether the guess reads enough letters beyond ASCII, most of them not Latin
+    (Cyrillic, Greek, CJK …), to be worth more than the Windows-1252 default: from a few
+    accented bytes charset-normalizer may as well guess Arabic."""
     letters = [c for c in text if ord(c) > 127 and c.isalpha()]
     latin = sum(unicodedata.name(c, "").startswith("LATIN") for c in letters)
-    return len(letters) > 0 and latin < len(letters) / 2
+    return len(letters) >= _SCRIPT_EVIDENCE and latin < len(letters) / 2
 
 
 def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:

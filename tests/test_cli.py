@@ -138,3 +138,97 @@ def test_every_bad_polymer_input_fails_cleanly_on_the_command_line(capsys):
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and "Traceback" not in err
         assert expected.lower() in err.lower(), err
+
+
+PMMA = "*CC(*)(C)C(=O)OC"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        # No upper bound used to hang (1e5 mm), take 10 GB (1e7) or get killed (1e8).
+        (["--flux", "50", "--thickness", "1e5"], "thickness 100000 mm is outside the accepted"),
+        (["--flux", "50", "--thickness", "1e8"], "thickness 1e+08 mm is outside"),
+        (["--flux", "5000", "--thickness", "6"], "heat flux 5000 kW/m² is outside the accepted"),
+        (["--flux", "1000", "--thickness", "6"], "at most 200 kW/m²"),
+        (["--flux", "1_000", "--thickness", "6"], "heat flux is '1_000', not a number"),
+        (["--flux", "٥٠", "--thickness", "6"], "not a number"),
+        (["--flux", "50", "--thickness", "6", "--flame-flux", "-1"], "flame heat flux -1"),
+        (["--flux", "inf", "--thickness", "6"], "'inf', not a number"),
+    ],
+)
+def test_simulate_refuses_numbers_outside_physics_before_any_work(argv, expected, capsys):
+    assert main(["simulate", "--smiles", PMMA, *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert expected in err and len(err.splitlines()) == 1 and "usage:" not in err
+
+
+def test_a_sample_that_does_not_ignite_says_so_in_a_sentence(capsys):
+    pc = "*Oc1ccc(cc1)C(C)(C)c1ccc(cc1)OC(*)=O"
+    assert main(["simulate", "--smiles", pc, "--flux", "10", "--thickness", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "does not ignite within" in out and "nan" not in out
+
+
+def test_simulate_never_writes_over_its_material(tmp_path, capsys):
+    material = tmp_path / "m.json"
+    assert main(["simulate", "--smiles", PMMA, "--flux", "50", "--thickness", "6",
+                 "--csv", str(tmp_path / "c.csv")]) == 0
+    from engine.cone.gc_material import cone_material
+    from engine.gc.properties import estimate_properties
+    from engine.polymer import parse_polymer
+
+    cone_material(estimate_properties(parse_polymer(PMMA))).to_json(material)
+    before = material.read_bytes()
+    capsys.readouterr()
+    argv = ["simulate", "--material", str(material), "--flux", "50", "--thickness", "6",
+            "--csv", str(material)]
+    assert main(argv) == 2
+    assert "--csv" in capsys.readouterr().err and material.read_bytes() == before
+
+
+def test_simulate_writes_curves_to_standard_output(capsys):
+    assert main(["simulate", "--smiles", "*CC*", "--flux", "50", "--thickness", "3",
+                 "--csv", "-"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("time_s,hrr_kw_m2,")
+    assert "t_ig" in captured.err  # the words go to stderr when stdout carries the data
+    assert not (__import__("pathlib").Path("-")).exists()
+
+
+def test_a_folder_given_as_a_file_is_called_a_folder(tmp_path, capsys):
+    assert main(["simulate", "--material", str(tmp_path), "--flux", "50",
+                 "--thickness", "6"]) == 2
+    assert "is a folder, not a file" in capsys.readouterr().err
+
+
+def test_an_os_error_without_a_file_name_has_no_none(monkeypatch, capsys):
+    import engine.gc.properties
+
+    def disk_full(polymer):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(engine.gc.properties, "estimate_properties", disk_full)
+    assert main(["gc", "*CC*"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "trinity gc: No space left on device." and "None" not in err
+
+
+def test_depict_image_size_is_bounded(tmp_path, capsys):
+    assert main(["depict", "*CC*", "--out", str(tmp_path / "a.png"), "--width", "100000"]) == 2
+    assert "image size 100000 px is outside" in capsys.readouterr().err
+    assert not (tmp_path / "a.png").exists()
+
+
+def test_generate_refuses_an_impossible_condition_before_writing(tmp_path, capsys):
+    out = tmp_path / "synthetic"
+    assert main(["generate", "--n", "2", "--out", str(out), "--flux", "50,1000"]) == 2
+    assert "--flux 1000 kW/m² is outside" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_fractions_are_numbers_in_range(capsys):
+    assert main(["gc", "*CC*.*CC(*)C", "--fractions", "0.7,1_0"]) == 2
+    assert "'1_0', not a number" in capsys.readouterr().err
+    assert main(["gc", "*CC*.*CC(*)C", "--fractions", "0.7,0"]) == 2
+    assert "--fractions 0 is outside" in capsys.readouterr().err
