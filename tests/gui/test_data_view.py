@@ -163,3 +163,45 @@ def _report_text(view):
     return " ".join(
         view.report.topLevelItem(i).text(1) for i in range(view.report.topLevelItemCount())
     )
+
+
+def test_one_bad_line_costs_only_that_line(view, tmp_path, qtbot):
+    """A stray cell used to reject the whole file with pandas' tokenizer message."""
+    path = tmp_path / "lab.csv"
+    path.write_bytes(
+        ("smiles;heat_flux_kw_m2;thickness_mm;tig_s;polymer\r\n"
+         "*CC(*)c1ccccc1;50;3;45;Polystyrène\r\n"
+         "*CC(*)c1ccccc1;35;3;90;PS;stray\r\n"
+         "*CC(*)c1ccccc1;25;3;150,5;PS\r\n").encode("cp1252")
+    )
+    (outcome,) = view.import_files([path])
+    assert outcome.report is not None and len(outcome.report.accepted) == 2
+    assert outcome.report.accepted.polymer.tolist()[0] == "Polystyrène"
+    lines = _report_lines(view, "lab.csv")
+    assert "has 6 cells but the header has 5" in lines["3"]
+    assert "tokenizing" not in " ".join(lines.values())
+
+
+def test_long_reasons_are_shown_whole(view, tmp_path, qtbot):
+    path = tmp_path / "long.csv"
+    path.write_text("smiles,heat_flux_kw_m2,thickness_mm,tig_s\n*CC*,5000,3,40\n")
+    view.import_files([path])
+    view.show()
+    qtbot.waitExposed(view)
+    qtbot.wait(50)  # the delayed layout of the rows
+    top = next(view.report.topLevelItem(i) for i in range(view.report.topLevelItemCount())
+               if view.report.topLevelItem(i).text(0) == "long.csv")
+    child = top.child(0)
+    reason = child.text(1)
+    width = view.report.columnWidth(1)
+    assert view.report.fontMetrics().horizontalAdvance(reason) > width  # it needs wrapping
+    lines_needed = view.report.fontMetrics().horizontalAdvance(reason) // width + 1
+    height = view.report.visualItemRect(child).height()
+    assert height >= min(lines_needed, 2) * view.report.fontMetrics().lineSpacing()
+
+
+def test_the_expected_columns_are_written_on_the_tab(view):
+    text = view.columns_hint.text() + view.columns_hint.toolTip()
+    for column in ("smiles", "heat_flux_kw_m2", "thickness_mm", "tig_s", "phrr_kw_m2",
+                   "thr_mj_m2", "curve_file", "TTI", "pHRR".lower()):
+        assert column.lower() in text.lower()

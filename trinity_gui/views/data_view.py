@@ -16,6 +16,8 @@ import pandas as pd
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QRect,
+    QSize,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
     QTableView,
     QTreeWidget,
     QTreeWidgetItem,
@@ -164,6 +167,10 @@ class DataView(QWidget):
         self.report.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.report.setUniformRowHeights(False)
         self.report.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.report.setItemDelegateForColumn(1, _WrappedText(self.report))
+        # Row heights depend on the column's width: measure them again when it changes.
+        self.report.header().sectionResized.connect(
+            lambda *_: self.report.scheduleDelayedItemsLayout())
         self.forget_button = QPushButton("Forget selected import")
         self.forget_button.setEnabled(False)
         self.forget_button.clicked.connect(self._forget_selected)
@@ -555,6 +562,29 @@ class _TestFilter(QSortFilterProxyModel):
         if a is None or b is None:
             return a is None and b is not None  # empty cells first when ascending
         return a < b
+
+
+class _WrappedText(QStyledItemDelegate):
+    """Rows as tall as their wrapped text at the column's width (QTreeView's own size
+    hint ignores the width, so long reasons were cut off)."""
+
+    def __init__(self, view: QTreeWidget) -> None:
+        super().__init__(view)
+        self._view = view
+
+    def sizeHint(self, option, index) -> QSize:
+        hint = super().sizeHint(option, index)
+        depth, parent = 0, index.parent()
+        while parent.isValid():
+            depth, parent = depth + 1, parent.parent()
+        width = self._view.columnWidth(index.column())
+        if index.column() == 0:
+            width -= depth * self._view.indentation()
+        text = str(index.data() or "")
+        box = option.fontMetrics.boundingRect(
+            QRect(0, 0, max(width - 8, 20), 1_000_000), Qt.TextFlag.TextWordWrap, text
+        )
+        return QSize(hint.width(), max(hint.height(), box.height() + 6))
 
 
 def _spin(low: float, high: float, value: float, suffix: str, *, decimals: int):
