@@ -21,7 +21,9 @@ from engine.cone.scenario import ConeScenario
 from engine.cone.solver import simulate
 from engine.datasets import shipped_polymers
 from engine.gc.properties import PROPERTY_TITLES, estimate_properties
+from engine.outputs import write_csv, write_text
 from engine.polymer import depict_svg, parse_polymer
+from engine.quantities import round_frame
 from engine.synthetic import SyntheticConfig, generate_synthetic
 
 DEMO_FLUX_KW_M2 = 50.0
@@ -42,7 +44,7 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> pd.DataFrame:
         row = {"polymer": name, "formula": props.formula}
         row.update({PROPERTY_TITLES[n]: v for n, v, _, _ in props.display_rows()})
         rows.append(row)
-        (out / "depictions" / f"{_safe(name)}.svg").write_text(depict_svg(polymer))
+        write_text(out / "depictions" / f"{_safe(name)}.svg", depict_svg(polymer))
         scenarios.append(
             ConeScenario(
                 material=cone_material(props),
@@ -53,10 +55,11 @@ def run_demo(out: Path, *, echo: Callable[[str], None] = print) -> pd.DataFrame:
     for row, result in zip(rows, simulate(scenarios), strict=True):
         m = result.metrics
         row.update({"t_ig (s)": m.tig_s, "pHRR (kW/m²)": m.phrr_kw_m2, "THR (MJ/m²)": m.thr_mj_m2})
-        result_table(result).to_csv(out / "curves" / f"{_safe(row['polymer'])}.csv", index=False)
+        curves = out / "curves" / f"{_safe(row['polymer'])}.csv"
+        write_csv(round_frame(result_table(result)), curves)
     table = pd.DataFrame(rows)
-    table.to_csv(out / "properties.csv", index=False)
-    (out / "properties.json").write_text(json.dumps(records, indent=2))
+    write_csv(table, out / "properties.csv")
+    write_text(out / "properties.json", json.dumps(records, indent=2))
 
     shown = table[
         [
@@ -115,7 +118,7 @@ def _predict(table: pd.DataFrame, out: Path, echo: Callable[[str], None]) -> Non
         "± (kW/m²)": p.phrr_kw_m2_std,
         "THR predicted (MJ/m²)": p.thr_mj_m2,
     })
-    rows.to_csv(out / "predictions.csv", index=False)
+    write_csv(rows, out / "predictions.csv")
     echo(f"The shipped model ({predictor.info.name}, {predictor.info.members} members) at "
          f"{DEMO_FLUX_KW_M2:g} kW/m², {DEMO_THICKNESS_MM:g} mm, beside the simulation:")
     echo(rows.to_string(index=False, float_format=lambda v: f"{v:.3g}"))

@@ -9,7 +9,6 @@ copied beside it, so it survives a restart and the originals may move.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 from dataclasses import replace
@@ -18,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.datasets import COLUMNS, ImportReport, import_experimental_csv, shipped_tests
+from engine.outputs import write_atomic
 from engine.polymer import parse_polymer
 from engine.resources import resource_path
 
@@ -60,7 +60,7 @@ def save_dataset(accepted: pd.DataFrame, name: str, folder: Path) -> Path:
     table = accepted[[c for c in COLUMNS if c != "line"]].copy()
     table["curve_file"] = [_keep_curve(f, folder) for f in table["curve_file"]]
     target = folder / f"{name}.csv"
-    _atomic(target, lambda tmp: table.to_csv(tmp, index=False))
+    write_atomic(target, lambda tmp: table.to_csv(tmp, index=False))
     return target
 
 
@@ -103,17 +103,5 @@ def _keep_curve(curve_file: object, folder: Path) -> str | None:
     # The hash of the original path keeps two 'run1.csv' from different folders apart.
     tag = hashlib.sha1(str(source.resolve()).encode()).hexdigest()[:8]
     target = folder / CURVES_FOLDER / f"{source.stem}-{tag}{source.suffix}"
-    _atomic(target, lambda tmp: shutil.copyfile(source, tmp))
+    write_atomic(target, lambda tmp: shutil.copyfile(source, tmp))
     return f"{CURVES_FOLDER}/{target.name}"
-
-
-def _atomic(target: Path, write) -> None:
-    """Write through a temporary file in the same folder, so a crash leaves no half file."""
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

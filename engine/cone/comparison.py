@@ -23,6 +23,7 @@ from engine.cone.measured import CurveFileError, MeasuredCurve, read_cone_curve
 from engine.cone.result import ConeResult
 from engine.cone.scenario import ConeScenario, ScenarioError
 from engine.cone.solver import simulate_one
+from engine.outputs import write_text
 from engine.polymer import Polymer
 from engine.quantities import resolution, round_frame
 
@@ -287,7 +288,7 @@ def write_comparison_csv(comparison: Comparison, path: str | Path,
         raise ValueError("There are no curves to export.")
     text = "".join(f"# {line}\n" for line in comparison_notes(comparison, step_s))
     text += round_frame(table).to_csv(index=False, lineterminator="\n")
-    Path(path).write_text(text, encoding="utf-8")
+    write_text(path, text)
 
 
 @lru_cache(maxsize=256)

@@ -204,7 +204,9 @@ class ConeMaterial:
         """The JSON text (simple shape when it fits, extended otherwise); written if a path."""
         text = json.dumps(self._to_dict(), indent=2)
         if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
+            from engine.outputs import write_text
+
+            write_text(path, text + "\n")
         return text
 
     def _to_dict(self) -> dict[str, Any]:

@@ -75,3 +75,16 @@ def test_asking_for_an_absent_gpu_exits_2(experimental_csv, tmp_path, capsys, mo
     assert main(["train", "single", "--data", str(experimental_csv), "--out",
                  str(tmp_path / "o"), "--device", "cuda"]) == 2
     assert "no cuda device" in capsys.readouterr().err
+
+
+def test_training_never_writes_into_its_own_inputs(phase1_dir, experimental_csv, capsys):
+    """phase 2 into its phase-1 folder would overwrite the model it starts from."""
+    weights = (phase1_dir / "model.safetensors").read_bytes()
+    assert main(["train", "phase2", "--init", str(phase1_dir), "--data",
+                 str(experimental_csv), "--out", str(phase1_dir), *QUICK]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--out" in err and "holds the --init" in err and len(err.splitlines()) == 1
+    assert (phase1_dir / "model.safetensors").read_bytes() == weights
+    assert main(["train", "single", "--data", str(experimental_csv), "--out",
+                 str(experimental_csv.parent), *QUICK]) == 2
+    assert "holds the --data" in capsys.readouterr().err
