@@ -1,8 +1,13 @@
 """FDS as a second engine: namelist parser, input writer (against the shared inputs),
 input importer, device reader (against the shared real FDS outputs) and runner."""
 
+import os
+import signal
 import stat
+import subprocess
 import sys
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,6 +32,7 @@ from engine.cone.fds import (
 from engine.cone.material import Component, ConeMaterial, Reaction
 from engine.cone.scenario import BlanketBacking, ConeScenario
 from engine.cone.umd import load_umd_materials
+from engine.jobs import Cancelled, CancelToken
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 FDS_CASES = DATA / "fds"
@@ -341,6 +347,111 @@ def test_run_fds_stops_a_run_that_outlives_its_timeout(tmp_path):
         run_fds(
             _shared_scenario("PMMA_50_noflame"), workdir=tmp_path, fds=fake, timeout_s=0.2, fuel=MMA
         )
+
+
+def test_run_fds_stops_fds_itself_on_timeout(tmp_path):
+    fake = _fake_fds(tmp_path / "bin", _SAYS_PID + "time.sleep(60)")
+    with pytest.raises(FdsRunError, match=r"did not finish within 2 s"):
+        run_fds(_shared_scenario("PMMA_50_noflame"), workdir=tmp_path, fds=fake, timeout_s=2,
+                fuel=MMA)
+    assert _gone_within(_pid_of(tmp_path), 5)
+
+
+# FDS runs for minutes: it must stop when its job is cancelled or dies.
+
+_SAYS_PID = (
+    "import os\n"
+    "open('fds.pid.tmp', 'w').write(str(os.getpid()))\n"
+    "os.replace('fds.pid.tmp', 'fds.pid')\n"
+)
+
+
+def _pid_of(workdir: Path, timeout_s: float = 30.0) -> int:
+    """The pid the fake FDS wrote in its work folder, once it has started."""
+    deadline = time.monotonic() + timeout_s
+    while not (workdir / "fds.pid").exists():
+        assert time.monotonic() < deadline, "the fake FDS did not start"
+        time.sleep(0.02)
+    return int((workdir / "fds.pid").read_text())
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` is a live process (a zombie nobody reaped is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _running(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)  # do not leave it behind ourselves
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_cancelling_the_job_stops_fds(tmp_path):
+    fake = _fake_fds(tmp_path / "bin", _SAYS_PID + "time.sleep(60)")
+    token = CancelToken()
+    outcome = []
+
+    def run() -> None:
+        try:
+            run_fds(_shared_scenario("PMMA_50_noflame"), workdir=tmp_path / "run", fds=fake,
+                    fuel=MMA, cancel=token)
+        except Exception as exc:  # what the test checks
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    pid = _pid_of(tmp_path / "run")
+    cancelled_at = time.monotonic()
+    token.cancel()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert time.monotonic() - cancelled_at < 5
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
+    assert str(tmp_path / "run") in str(outcome[0])
+    assert _gone_within(pid, 5)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL of the parent is POSIX")
+def test_fds_dies_with_the_process_that_runs_it(tmp_path):
+    """A job process killed hard (the window's job killed, `kill -9` of the command) runs
+    no cleanup of its own; FDS must not run on for minutes holding a core."""
+    fake = _fake_fds(tmp_path / "bin", _SAYS_PID + "time.sleep(60)")
+    script = (
+        "import sys\n"
+        f"sys.path[:0] = {[str(Path(__file__).parent), str(Path(__file__).parents[2])]!r}\n"
+        "from test_fds import MMA, _shared_scenario\n"
+        "from engine.cone.fds import run_fds\n"
+        f"run_fds(_shared_scenario('PMMA_50_noflame'), workdir={str(tmp_path / 'run')!r},\n"
+        f"        fds={str(fake)!r}, fuel=MMA)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        pid = _pid_of(tmp_path / "run", timeout_s=60)
+    finally:
+        parent.kill()
+        parent.wait()
+    assert _gone_within(pid, 5)
+
+
+def test_an_fds_that_cannot_start_says_so(tmp_path):
+    fake = tmp_path / "bin" / "fds"
+    fake.parent.mkdir()
+    fake.write_text("this is not a program\n")  # no #! line: the system cannot run it
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    with pytest.raises(FdsRunError, match=r"could not start \(Exec format error\)\.$"):
+        run_fds(_shared_scenario("PMMA_50_noflame"), workdir=tmp_path / "run", fds=fake,
+                fuel=MMA)
 
 
 def test_constant_heat_of_reaction_is_written_as_adjust_h_false():

@@ -7,22 +7,59 @@ sentence that says what to do next, not in a traceback from subprocess.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 from engine.cone.fds.devc import read_fds_devc
 from engine.cone.fds.writer import FuelSurrogate, write_fds_input
 from engine.cone.result import ConeResult
 from engine.cone.scenario import ConeScenario
+from engine.jobs import Cancelled, CancelToken
 
 FDS_ENV_VAR = "TRINITY_FDS"
 INSTALL_HINT = (
     "install Fire Dynamics Simulator from https://pages.nist.gov/fds-smv/ and put `fds` on "
     f"PATH, or set {FDS_ENV_VAR} to the fds executable"
 )
+POLL_S = 0.1
+"""How often a running FDS is checked for a cancel or its timeout."""
+NOT_STARTED = 127
+"""The guard's exit status when FDS itself could not be started (as a shell's)."""
+_NOT_STARTED_PREFIX = "could not start: "
+
+# FDS runs under this guard, a separate small Python process started in a session of its
+# own, with FDS as its child. The guard ends FDS when its stdin reaches end of file:
+# when the runner closes the pipe (cancel, timeout, an exception) and when the runner's
+# process dies, however hard (SIGKILL, a crash), since the system then closes the pipe.
+# Nothing inside the runner's process could do the latter. On POSIX the guard kills its
+# whole process group, so an `fds` that is a wrapper script takes its children with it.
+# It reads the raw descriptor and leaves by os._exit: a daemon thread blocked in
+# sys.stdin's buffered reader aborts the interpreter's shutdown.
+_GUARD = f"""
+import os, signal, subprocess, sys, threading
+try:
+    fds = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL)
+except OSError as exc:
+    print({_NOT_STARTED_PREFIX!r} + str(exc.strerror or exc), flush=True)
+    sys.exit({NOT_STARTED})
+def stop_when_orphaned():
+    while os.read(0, 4096):
+        pass
+    if hasattr(os, "killpg"):
+        os.killpg(0, signal.SIGKILL)
+    fds.kill()
+    os._exit(1)
+threading.Thread(target=stop_when_orphaned, daemon=True).start()
+code = fds.wait()
+os._exit(code if code >= 0 else 128 - code)
+"""
 
 
 class FdsNotFoundError(RuntimeError):
@@ -54,12 +91,17 @@ def run_fds(
     fuel: FuelSurrogate | None = None,
     cell_size_mm: float = 0.2,
     time_step_s: float = 0.05,
+    cancel: CancelToken | None = None,
 ) -> ConeResult:
     """Write `CHID.fds` in `workdir`, run `fds CHID.fds` there, read `CHID_devc.csv`.
 
     FDS's screen output goes to `CHID.log` next to its own files. One OpenMP thread
     unless the caller set OMP_NUM_THREADS: a 1-D wall gains nothing from more, and
     batches run many of these side by side.
+
+    FDS runs for minutes, so it never outlives its job: cancelling ``cancel`` stops it
+    within `POLL_S` and raises `engine.jobs.Cancelled`; a timeout, an exception
+    (Ctrl-C) or the death of this process, a SIGKILL included, stops it too (_GUARD).
     """
     executable = find_fds(fds)
     if executable is None:
@@ -77,27 +119,70 @@ def run_fds(
     log = workdir / f"{chid}.log"
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     with log.open("w", encoding="utf-8") as out:
-        try:
-            done = subprocess.run(
-                [str(executable), f"{chid}.fds"],
-                cwd=workdir,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                timeout=timeout_s,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise FdsRunError(
-                f"FDS did not finish within {timeout_s:g} s and was stopped; see {log}."
-            ) from None
-        except OSError as exc:
-            raise FdsRunError(f"FDS at {executable} could not start ({exc.strerror}).") from None
+        status = _run_guarded([str(executable), f"{chid}.fds"], workdir, out, env,
+                              timeout_s, cancel or CancelToken())
+    if status == "timeout":
+        raise FdsRunError(f"FDS did not finish within {timeout_s:g} s and was stopped; see {log}.")
+    if status == "cancelled":
+        raise Cancelled(f"The FDS run was cancelled and stopped; its files are in {workdir}.")
+    last = _last_line(log)
+    if status == NOT_STARTED and last.startswith(_NOT_STARTED_PREFIX):
+        reason = last.removeprefix(_NOT_STARTED_PREFIX)
+        raise FdsRunError(f"FDS at {executable} could not start ({reason}).")
     devc = workdir / f"{chid}_devc.csv"
-    if done.returncode != 0 or not devc.is_file():
-        why = f"exit status {done.returncode}" if done.returncode else "no device file"
-        raise FdsRunError(f"FDS failed ({why}): {_last_line(log)}; see {log}.")
+    if status != 0 or not devc.is_file():
+        why = f"exit status {status}" if status else "no device file"
+        raise FdsRunError(f"FDS failed ({why}): {last}; see {log}.")
     return read_fds_devc(devc, scenario)
+
+
+def _run_guarded(command: list[str], workdir: Path, out, env: dict, timeout_s: float,
+                 cancel: CancelToken) -> int | str:
+    """Run ``command`` under _GUARD; its exit status, or "timeout" or "cancelled" once it
+    has been stopped for that reason."""
+    options: dict = {"start_new_session": True} if os.name == "posix" else {
+        "creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    }
+    try:
+        guard = subprocess.Popen(
+            [sys.executable, "-c", _GUARD, *command],
+            cwd=workdir,
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            **options,
+        )
+    except OSError as exc:  # this Python could not start itself: no FDS run is possible
+        raise FdsRunError(f"FDS could not be started ({exc.strerror}).") from None
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            try:
+                return guard.wait(timeout=POLL_S)
+            except subprocess.TimeoutExpired:
+                pass
+            if cancel.cancelled:
+                return "cancelled"
+            if time.monotonic() >= deadline:
+                return "timeout"
+    finally:
+        _stop(guard)
+
+
+def _stop(guard: subprocess.Popen) -> None:
+    """End the guard and FDS (nothing to do if FDS ended): closing the guard's stdin is
+    its signal to kill FDS; the group kill makes it immediate where there are groups."""
+    with contextlib.suppress(OSError):
+        guard.stdin.close()
+    if guard.poll() is None and hasattr(os, "killpg"):
+        with contextlib.suppress(OSError):
+            os.killpg(guard.pid, signal.SIGKILL)
+    try:
+        guard.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        guard.kill()
+        guard.wait()
 
 
 def default_chid(scenario: ConeScenario) -> str:
