@@ -180,7 +180,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.csv:
         write_csv(round_frame(result_table(result)), args.csv)
     if args.json:
-        print(json.dumps(result_record(result), indent=2))
+        print(json.dumps(result_record(result), indent=2, allow_nan=False))
     else:
         _describe_simulation(result, args)
         if args.csv and not is_stdout(args.csv):

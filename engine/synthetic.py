@@ -86,6 +86,15 @@ class SyntheticConfig:
             raise SyntheticError(
                 f"The number of polymers must be a positive integer, not {self.n_polymers!r}."
             )
+        from engine.hypothetical import count_reachable
+
+        reachable = sum(count_reachable().values())
+        if self.n_polymers > reachable:
+            # Asking for more would draw until every recipe is used, for an hour or more.
+            raise SyntheticError(
+                f"{self.n_polymers} polymers were asked for, but the generator's building "
+                f"blocks make {reachable:,} distinct ones; ask for at most that many."
+            )
         # The ranges ConeScenario accepts: a condition outside them would only show up
         # after the run, as a failed row for every polymer.
         for name, limit, label in (

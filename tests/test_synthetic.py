@@ -428,3 +428,13 @@ def test_generation_workers_exit_when_the_run_is_killed(tmp_path):
     workers = [int(p.stem) for p in pids.glob("*.pid")]
     assert len(workers) == 2 and parent.pid not in workers
     assert [pid for pid in workers if not _gone_within(pid, 5)] == []
+
+
+def test_more_polymers_than_exist_is_refused_at_once():
+    """It used to draw for over half an hour before running out of recipes."""
+    from engine.hypothetical import count_reachable
+
+    reachable = sum(count_reachable().values())
+    SyntheticConfig(n_polymers=reachable)
+    with pytest.raises(SyntheticError, match="distinct ones; ask for at most that many"):
+        SyntheticConfig(n_polymers=reachable + 1)

@@ -52,7 +52,8 @@ class ConeScenario:
     """A horizontal sample under the cone heater (PHYSICS.md §4).
 
     duration_s None runs until burnout (reactive mass below 0.1 % of the initial
-    mass) or MAX_DURATION_S; a number runs exactly that long.
+    mass, then on until the mass-loss rate is below 0.1 % of its peak, so the curve ends
+    where the burning does) or MAX_DURATION_S; a number runs exactly that long.
     """
 
     material: ConeMaterial
