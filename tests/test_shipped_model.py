@@ -44,4 +44,6 @@ def test_trinity_predict_uses_the_shipped_model_by_default(tmp_path, capsys):
     assert main(["predict", "--input", str(source), "--output", str(out)]) == 1
     assert "line 3:" in capsys.readouterr().err
     rows = out.read_text().splitlines()
-    assert rows[0].startswith("smiles,heat_flux_kw_m2,thickness_mm") and len(rows) == 3
+    assert rows[0].startswith("line,smiles,heat_flux_kw_m2,thickness_mm") and len(rows) == 3
+    # The refused polymer keeps its place and its input line, with the reason beside it.
+    assert rows[2].startswith("3,*C1CC*,50,6") and rows[2].split(",")[-1]
