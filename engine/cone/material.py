@@ -97,10 +97,19 @@ class Reaction:
     reference_temperature: float | None = None
     """°C at which heat_of_reaction holds (used only with a gas_specific_heat);
     None: the peak of a 5 K/min TGA, as in FDS."""
+    fuel_fraction: float = 1.0
+    """Share of this reaction's gas that is fuel. The rest (HCl from PVC, water from
+    PVA, CO2 from a carbonate) leaves the solid but does not burn: it counts in the
+    mass loss, not in the heat release nor in the critical mass flux for ignition."""
 
     @property
     def gas_yield(self) -> float:
         return 1.0 - self.residue_yield
+
+    @property
+    def fuel_yield(self) -> float:
+        """kg of fuel gas per kg of source consumed."""
+        return self.gas_yield * self.fuel_fraction
 
     @property
     def heat_reference_temperature_c(self) -> float:
@@ -155,11 +164,17 @@ class ConeMaterial:
     gas_specific_heat: float | None = None
     """J/kg/K of the gaseous products; when given, the heat of reaction follows Kirchhoff's
     law from each reaction's reference temperature (module docstring)."""
+    combustion_efficiency: float = 1.0
+    """χ: the share of heat_of_combustion the flame releases (soot, CO, halogen
+    inhibition). It belongs to the material because a polymer's flame is the same in
+    every test; a scenario's own combustion_efficiency multiplies it (e.g. a vitiated
+    test). Old files without the key read as 1.0, as they were simulated before."""
 
     def __post_init__(self) -> None:
         if not self.components:
             raise MaterialError(f"material {self.name!r} has no components.")
         _check_limit(HEAT_OF_COMBUSTION, self.heat_of_combustion, "heat_of_combustion")
+        _check_limit(FRACTION, self.combustion_efficiency, "combustion_efficiency")
         if self.gas_specific_heat is not None:
             _check_limit(GAS_SPECIFIC_HEAT, self.gas_specific_heat, "gas_specific_heat")
         count = len(self.components)
@@ -170,6 +185,7 @@ class ConeMaterial:
             _check_limit(REACTION_ORDER, r.n, f"{where}.n")
             _check_limit(HEAT_OF_REACTION, r.heat_of_reaction, f"{where}.heat_of_reaction")
             _check_limit(FRACTION, r.residue_yield, f"{where}.char_yield")
+            _check_limit(FRACTION, r.fuel_fraction, f"{where}.fuel_fraction")
             if not 0 <= r.source < count:
                 raise MaterialError(f"{where}.source {r.source} is not a component index.")
             if r.residue is None and r.residue_yield > 0:
@@ -214,7 +230,9 @@ class ConeMaterial:
             r.source == 0 and r.residue in (None, 1) for r in self.reactions
         )
         gas_cp = self.gas_specific_heat
-        gas = {} if gas_cp is None else {"gas_specific_heat": gas_cp}
+        gas: dict[str, float] = {} if gas_cp is None else {"gas_specific_heat": gas_cp}
+        if self.combustion_efficiency != 1.0:
+            gas["combustion_efficiency"] = self.combustion_efficiency
         if not simple:
             return {
                 "name": self.name,
@@ -240,7 +258,15 @@ _COMPONENT_KEYS = {
     "absorption_coefficient",
 }
 _REQUIRED_COMPONENT_KEYS = ("density", "conductivity", "specific_heat", "emissivity")
-_SIMPLE_REACTION_KEYS = {"A", "E", "n", "heat_of_reaction", "char_yield", "reference_temperature"}
+_SIMPLE_REACTION_KEYS = {
+    "A",
+    "E",
+    "n",
+    "heat_of_reaction",
+    "char_yield",
+    "reference_temperature",
+    "fuel_fraction",
+}
 _EXTENDED_REACTION_KEYS = _SIMPLE_REACTION_KEYS | {"source", "residue"}
 
 
@@ -271,6 +297,7 @@ def _from_simple(data: dict[str, Any]) -> ConeMaterial:
         "reactions",
         "heat_of_combustion",
         "gas_specific_heat",
+        "combustion_efficiency",
         "char",
     }
     _check_keys(data, allowed, "material")
@@ -295,12 +322,24 @@ def _from_simple(data: dict[str, Any]) -> ConeMaterial:
             )
         reactions.append(_reaction(raw, i, 0, residue, residue_yield))
     return ConeMaterial(
-        name, tuple(components), tuple(reactions), _heat_of_combustion(data), _gas_cp(data)
+        name,
+        tuple(components),
+        tuple(reactions),
+        _heat_of_combustion(data),
+        _gas_cp(data),
+        _number(data, "combustion_efficiency", "material", default=1.0),
     )
 
 
 def _from_extended(data: dict[str, Any]) -> ConeMaterial:
-    allowed = {"name", "components", "reactions", "heat_of_combustion", "gas_specific_heat"}
+    allowed = {
+        "name",
+        "components",
+        "reactions",
+        "heat_of_combustion",
+        "gas_specific_heat",
+        "combustion_efficiency",
+    }
     _check_keys(data, allowed, "material")
     name = _name(data)
     raw_components = data["components"]
@@ -325,7 +364,12 @@ def _from_extended(data: dict[str, Any]) -> ConeMaterial:
         residue_yield = _number(raw, "char_yield", where, default=0.0)
         reactions.append(_reaction(raw, i, source, residue, residue_yield))
     return ConeMaterial(
-        name, tuple(components), tuple(reactions), _heat_of_combustion(data), _gas_cp(data)
+        name,
+        tuple(components),
+        tuple(reactions),
+        _heat_of_combustion(data),
+        _gas_cp(data),
+        _number(data, "combustion_efficiency", "material", default=1.0),
     )
 
 
@@ -371,6 +415,7 @@ def _reaction(raw: dict[str, Any], i: int, source: int, residue: int | None, y: 
         reference_temperature=_number(raw, "reference_temperature", where)
         if "reference_temperature" in raw
         else None,
+        fuel_fraction=_number(raw, "fuel_fraction", where, default=1.0),
     )
 
 
@@ -471,6 +516,8 @@ def _reaction_dict(r: Reaction, *, extended: bool) -> dict[str, Any]:
     out["char_yield"] = r.residue_yield
     if r.reference_temperature is not None:
         out["reference_temperature"] = r.reference_temperature
+    if r.fuel_fraction != 1.0:
+        out["fuel_fraction"] = r.fuel_fraction
     if extended:
         out["source"] = r.source
         out["residue"] = r.residue

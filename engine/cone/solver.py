@@ -72,7 +72,7 @@ RADIATION_SCHEMES = ("exact", "fds")
     N_SCALARS,
 ) = range(15)
 # Columns of the per-scenario state carried between kernel calls.
-X_TIME, X_DT, X_FACE, X_IGNITED, X_TIG, X_MLR, X_PEAK_MLR, N_STATE = range(8)
+X_TIME, X_DT, X_FACE, X_IGNITED, X_TIG, X_MLR, X_PEAK_MLR, X_FUEL, N_STATE = range(9)
 # Output channels.
 O_HRR, O_MLR, O_SURFACE, O_BACK, O_MASS, O_HEAT, N_OUT = range(7)
 RUNNING, DONE, FAILED, FULL = range(4)
@@ -223,8 +223,8 @@ def _pack(scenarios: list[ConeScenario], cell_size_mm: float) -> dict[str, np.nd
     comp = np.zeros((batch, 4, slots))  # density, emissivity, κ, is_sample
     comp[:, 0] = 1.0
     tab = np.zeros((batch, 2, 1 + 3 * (points - 1), slots))
-    # A, E, n, ΔH, gas yield, then Kirchhoff's law: T_ref (K), ν_g c_p,g, on/off
-    reac = np.zeros((batch, 8, n_reac))
+    # A, E, n, ΔH, gas yield, then Kirchhoff's law: T_ref (K), ν_g c_p,g, on/off; fuel yield
+    reac = np.zeros((batch, 9, n_reac))
     link = np.full((batch, 2, n_reac), -1, dtype=np.int64)  # source, residue
     scal = np.zeros((batch, N_SCALARS))
 
@@ -257,6 +257,7 @@ def _pack(scenarios: list[ConeScenario], cell_size_mm: float) -> dict[str, np.nd
             reac[b, :5, r] = (x.A, x.E, x.n, x.heat_of_reaction, x.gas_yield)
             if gas_cp is not None:
                 reac[b, 5:, r] = (x.heat_reference_temperature_c + KELVIN, x.gas_yield * gas_cp, 1)
+            reac[b, 8, r] = x.fuel_yield
             link[b, :, r] = (x.source, -1 if x.residue is None else x.residue)
         dx = s.thickness_mm * 1e-3 / n_sample[b]
         mass[b, 0, : n_sample[b]] = s.material.virgin.density * dx
@@ -277,7 +278,9 @@ def _pack(scenarios: list[ConeScenario], cell_size_mm: float) -> dict[str, np.nd
             (s.ignition_temperature_c or 0.0) + KELVIN
             if by_temp
             else s.critical_mass_flux_g_m2s * 1e-3,
-            s.material.heat_of_combustion * s.combustion_efficiency,
+            s.material.heat_of_combustion
+            * s.material.combustion_efficiency
+            * s.combustion_efficiency,
             s.material.virgin.density,
             BURNOUT_FRACTION * reactive,
             s.duration_s is None and reactive > 0,
@@ -286,7 +289,7 @@ def _pack(scenarios: list[ConeScenario], cell_size_mm: float) -> dict[str, np.nd
             n_sample[b] - 1,
             n_sample[b] + n_blanket[b],
         )
-        state[b] = (0.0, 0.0, ambient, 0.0, math.nan, 0.0, 0.0)
+        state[b] = (0.0, 0.0, ambient, 0.0, math.nan, 0.0, 0.0, 0.0)
     return {
         "comp": comp,
         "tab": tab,
@@ -424,7 +427,7 @@ def _advance(comp, tab, reac, link, scal, settings, mass, temp, state, out, n_ou
 
     while True:
         _cell_props(comp, tab, mass, temp, n, dx, dxe, cond, heat_cap, kappa)
-        time, face_old, mlr_old = state[X_TIME], state[X_FACE], state[X_MLR]
+        time, face_old, fuel_old = state[X_TIME], state[X_FACE], state[X_FUEL]
         next_out = n_out[0] * scal[S_INTERVAL]
         dt = max(min(state[X_DT], next_out - time), MIN_STEP_S)
 
@@ -520,6 +523,7 @@ def _advance(comp, tab, reac, link, scal, settings, mass, temp, state, out, n_ou
                     guess[i] = new[i]
 
         gas = 0.0
+        fuel = 0.0
         change = 0.0
         for i in range(n):
             delta = new[i] - temp[i]
@@ -534,6 +538,7 @@ def _advance(comp, tab, reac, link, scal, settings, mass, temp, state, out, n_ou
                 if res >= 0:
                     mass[res, i] += (1.0 - reac[4, r]) * used
                 gas += reac[4, r] * used
+                fuel += reac[8, r] * used
             for k in range(slots):
                 mass[k, i] = max(mass[k, i], 0.0)
             temp[i] = new[i]
@@ -546,14 +551,17 @@ def _advance(comp, tab, reac, link, scal, settings, mass, temp, state, out, n_ou
         mlr = gas / dt
         state[X_FACE] = face
         state[X_MLR] = mlr
+        state[X_FUEL] = fuel / dt
         state[X_PEAK_MLR] = max(state[X_PEAK_MLR], mlr)
         state[X_TIME] = time + dt
 
         if state[X_IGNITED] == 0.0:
             by_temp = scal[S_BY_TEMP] > 0
-            value = face if by_temp else mlr
+            # Only fuel counts towards the critical mass flux: a first step that
+            # releases HCl alone does not light the sample.
+            value = face if by_temp else state[X_FUEL]
             if value >= scal[S_IGN_LEVEL]:
-                before = face_old if by_temp else mlr_old
+                before = face_old if by_temp else fuel_old
                 span = value - before if value > before else 1.0
                 frac = min(max((scal[S_IGN_LEVEL] - before) / span, 0.0), 1.0)
                 state[X_TIG] = time + frac * dt
@@ -713,7 +721,7 @@ def _record(scal, comp, mass, temp, state, dxe, cond, heat_cap, n, out, n_out):
             if comp[3, k] > 0:
                 sample += mass[k, i]
     mlr = state[X_MLR]
-    out[O_HRR, slot] = scal[S_HOC] * mlr * state[X_IGNITED] * 1e-3
+    out[O_HRR, slot] = scal[S_HOC] * state[X_FUEL] * state[X_IGNITED] * 1e-3
     out[O_MLR, slot] = mlr * 1e3
     out[O_SURFACE, slot] = state[X_FACE] - KELVIN
     out[O_BACK, slot] = back - KELVIN

@@ -89,7 +89,13 @@ def write_fds_input(
     fuel = fuel or FuelSurrogate()
     _check_heat_of_reaction(scenario.material, fuel)
     interval = scenario.output_interval_s if output_interval_s is None else output_interval_s
-    hoc_kj_kg = scenario.material.heat_of_combustion * scenario.combustion_efficiency / 1e3
+    material = scenario.material
+    hoc_kj_kg = (
+        material.heat_of_combustion
+        * material.combustion_efficiency
+        * scenario.combustion_efficiency
+        / 1e3
+    )
     ids = matl_ids(scenario.material)
     lines = [
         _record("HEAD", f"CHID='{chid}', TITLE='{_text(title or default_title(scenario))}'"),
@@ -217,7 +223,9 @@ def _matl(material: ConeMaterial, index: int, ids: list[str], fuel: str, hoc_kj_
             fields += [
                 f"SPEC_ID(1,{j})='{_text(fuel)}'",
                 f"NU_SPEC(1,{j})={_num(round(r.gas_yield, 12))}",
-                f"HEAT_OF_COMBUSTION(1,{j})={_num(hoc_kj_kg)}",
+                # Non-fuel gas (HCl …) leaves with the fuel species but adds no heat:
+                # the heat per kg of this reaction's gas is scaled by its fuel share.
+                f"HEAT_OF_COMBUSTION(1,{j})={_num(hoc_kj_kg * r.fuel_fraction)}",
             ]
         if r.residue is not None and r.residue_yield > 0:
             fields += [
