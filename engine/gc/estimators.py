@@ -218,17 +218,6 @@ def group_mass_fractions(polymer: Polymer) -> dict[str, float]:
     return {name: m / polymer.molar_mass_kg_mol for name, m in totals.items()}
 
 
-def decomposition_temperature(polymer: Polymer) -> float:
-    """Peak mass-loss temperature in TGA at 10 K/min (K).
-
-    A molar additive function in the spirit of Van Krevelen's Y_d,1/2: the mass-weighted
-    mean of a characteristic temperature per group (``decomposition.csv``).
-    """
-    theta = group_table("decomposition.csv", "theta_K")
-    default = theta["default"]
-    return sum(w * theta.get(g, default) for g, w in group_mass_fractions(polymer).items())
-
-
 @dataclass(frozen=True)
 class CharFeatures:
     """Structure features that drive charring, per repeat unit."""

@@ -1,42 +1,49 @@
 """Fit the project's own GC tables where no published table was at hand.
 
 ``python -m engine.gc.fit`` rewrites ``decomposition.csv``, ``char.csv`` and the class
-defaults in ``constants.csv`` from the shipped property data:
+defaults in ``constants.csv`` from the shipped decomposition data
+(`engine.gc.measured_decomposition.load_records`: NIST and FSRI TGA/MCC runs, the FSRI
+curve files, the UMD property sets through a simulated 10 K/min TGA, and published
+values of ``data/thermal/literature.csv``).
 
-- TGA peak temperatures and residues (N2, 10 K/min) of neat polymers in
-  ``resources/data/properties/measured_properties.csv`` (NIST cone-db);
-- the UMD pyrolysis property sets in ``pyrolysis_properties_umd.csv`` (FDS validation
-  suite), whose reaction chains are run through a simulated 10 K/min TGA here.
-
-Copolymers and blends of unknown composition, filled grades and materials without a
-structure are left out. Each written row says it was fitted, to what, and when.
+Blends, copolymers of unstated composition and filled grades are left out of the fits.
+Each written row says it was fitted, to what, and when.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import median
 
 import numpy as np
-import pandas as pd
-from scipy.integrate import solve_ivp
 from scipy.optimize import lsq_linear
 
 from engine.constants import GAS_CONSTANT
-from engine.gc.estimators import TGA_HEATING_RATE_K_S, char_features, group_mass_fractions
+from engine.gc.decomposition import (
+    fit_decomposition_model,
+    leave_one_polymer_out,
+    polymer_targets,
+    write_model,
+)
+from engine.gc.estimators import char_features
+from engine.gc.measured_decomposition import (
+    RESIDUE,
+    UMD,
+    DecompositionRecord,
+    load_records,
+    simulate_tga,
+    umd_chains,
+)
 from engine.polymer import parse_polymer
 from engine.resources import resource_path
-
-MEASURED = "resources/data/properties/measured_properties.csv"
-UMD = "resources/data/properties/pyrolysis_properties_umd.csv"
 
 
 @dataclass(frozen=True)
 class Observation:
-    """One measured or derived value for one polymer, with where it came from."""
+    """One measured or derived residue of one polymer, with where it came from."""
 
     polymer: str
     smiles: str
@@ -44,159 +51,18 @@ class Observation:
     origin: str
 
 
-@dataclass(frozen=True)
-class UmdStep:
-    """One reaction of a UMD chain: component → gas + residue component."""
-
-    component: str
-    a: float
-    e: float
-    nu_gas: float
-    nu_residue: float
-    residue: str
-    heat_of_reaction_j_kg: float
-    conductivity: float
-    absorption: float
-    emissivity: float
-
-
-@dataclass(frozen=True)
-class TgaRun:
-    """What a simulated TGA of a UMD chain shows."""
-
-    peak_k: float
-    residue: float
-    dominant: UmdStep
-
-
-def umd_chains() -> dict[str, list[UmdStep]]:
-    """Reaction chains of the UMD sets, in file order, by polymer."""
-    table = pd.read_csv(resource_path("data", "properties", "pyrolysis_properties_umd.csv"))
-    chains: dict[str, list[UmdStep]] = {}
-    for row in table.itertuples():
-        k_first = float(str(row.conductivity_W_mK_vs_T_C).split(";")[0].split(":")[1])
-        chains.setdefault(row.polymer, []).append(
-            UmdStep(
-                component=str(row.component),
-                a=float(row.A_1_s),
-                e=float(row.E_J_mol),
-                nu_gas=float(row.nu_gas),
-                nu_residue=float(row.nu_residue),
-                residue=str(row.residue),
-                heat_of_reaction_j_kg=float(row.heat_of_reaction_kJ_kg) * 1e3,
-                conductivity=k_first,
-                absorption=float(row.absorption_coefficient_1_m),
-                emissivity=float(row.emissivity),
-            )
-        )
-    return chains
-
-
-def simulate_tga(chain: list[UmdStep], rate_k_s: float = TGA_HEATING_RATE_K_S) -> TgaRun:
-    """Run a chain of first-order steps (each feeding the next) through a linear ramp."""
-    t0, t_end = 300.0, 1100.0
-
-    def rates(temp: float, y: np.ndarray) -> np.ndarray:
-        return np.array(
-            [
-                s.a * max(y[i], 0.0) * math.exp(-s.e / (GAS_CONSTANT * temp))
-                for i, s in enumerate(chain)
-            ]
-        )
-
-    residue_yield = np.array([s.nu_residue for s in chain])
-
-    def rhs(temp: float, y: np.ndarray) -> np.ndarray:
-        # y holds the chain's components, then the inert residue of the last step.
-        r = rates(temp, y)
-        dy = np.zeros_like(y)
-        dy[:-1] -= r
-        dy[1:] += r * residue_yield
-        return dy / rate_k_s
-
-    temps = np.linspace(t0, t_end, 8001)
-    y0 = np.zeros(len(chain) + 1)
-    y0[0] = 1.0
-    sol = solve_ivp(rhs, (t0, t_end), y0, method="LSODA", t_eval=temps, rtol=1e-8, atol=1e-12)
-    gas = np.array([[s.nu_gas for s in chain]]).T
-    mlr = (gas * np.array([rates(t, sol.y[:, i]) for i, t in enumerate(temps)]).T).sum(axis=0)
-    peak = int(np.argmax(mlr))
-    contrib = gas[:, 0] * rates(temps[peak], sol.y[:, peak])
-    residue = float(sol.y[:, -1].sum())
-    return TgaRun(float(temps[peak]), residue, chain[int(np.argmax(contrib))])
-
-
-def _measured() -> pd.DataFrame:
-    table = pd.read_csv(resource_path("data", "properties", "measured_properties.csv"))
-    usable = table[
-        table.smiles.notna()
-        & ~table.smiles.fillna("").str.contains(".", regex=False)
-        & ~table.polymer.str.contains("-GF", regex=False)
+def char_observations(records: list[DecompositionRecord]) -> list[Observation]:
+    """Residues (kg/kg) of neat polymers in inert TGA/MCC, one per record."""
+    return [
+        Observation(r.polymer, r.smiles, r.value, r.source)
+        for r in records
+        if r.quantity == RESIDUE and r.neat
     ]
-    return usable
 
 
-def observations() -> tuple[list[Observation], list[Observation]]:
-    """(peak temperatures, char yields) from the measured TGA data and the UMD sets."""
-    peaks, chars = [], []
-    for row in _measured().itertuples():
-        if not math.isnan(row.tga_T_peak_K):
-            peaks.append(
-                Observation(
-                    row.polymer,
-                    row.smiles,
-                    row.tga_T_peak_K,
-                    f"{MEASURED} ({row.material_id}, TGA peak)",
-                )
-            )
-        if not math.isnan(row.tga_residue_pct):
-            chars.append(
-                Observation(
-                    row.polymer,
-                    row.smiles,
-                    row.tga_residue_pct / 100,
-                    f"{MEASURED} ({row.material_id}, TGA residue)",
-                )
-            )
-    table = pd.read_csv(resource_path("data", "properties", "pyrolysis_properties_umd.csv"))
-    smiles = dict(zip(table.polymer, table.smiles, strict=False))
-    for polymer, chain in umd_chains().items():
-        if "." in smiles[polymer]:
-            continue
-        run = simulate_tga(chain)
-        origin = f"{UMD} ({polymer}, simulated 10 K/min TGA)"
-        peaks.append(Observation(polymer, smiles[polymer], run.peak_k, origin))
-        chars.append(Observation(polymer, smiles[polymer], run.residue, origin))
-    return peaks, chars
-
-
-def theta_design(obs: list[Observation]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    fractions = [group_mass_fractions(parse_polymer(o.smiles)) for o in obs]
-    groups = sorted({g for f in fractions for g in f})
-    x = np.array([[f.get(g, 0.0) for g in groups] for f in fractions])
-    return groups, x, np.array([o.value for o in obs])
-
-
-def fit_theta(x: np.ndarray, y: np.ndarray, prior: float, strength: float) -> np.ndarray:
-    """Ridge fit of group temperatures, pulled toward a common prior temperature."""
-    n = x.shape[1]
-    lhs = x.T @ x + strength * np.eye(n)
-    rhs = x.T @ y + strength * prior * np.ones(n)
-    return np.linalg.solve(lhs, rhs)
-
-
-def choose_strength(x: np.ndarray, y: np.ndarray, prior: float) -> float:
-    """Ridge strength with the smallest leave-one-out error."""
-    best, best_err = 1.0, math.inf
-    for strength in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0):
-        err = 0.0
-        for i in range(len(y)):
-            keep = np.arange(len(y)) != i
-            theta = fit_theta(x[keep], y[keep], prior, strength)
-            err += (x[i] @ theta - y[i]) ** 2
-        if err < best_err:
-            best, best_err = strength, err
-    return best
+def _files(sources: list[str]) -> str:
+    """The files behind a list of record sources, for a ``fitted by … to <files>`` note."""
+    return "; ".join(sorted({"resources/" + s.split(" (")[0] for s in sources}))
 
 
 def char_design(obs: list[Observation]) -> tuple[np.ndarray, np.ndarray]:
@@ -248,42 +114,31 @@ def _char_defaults() -> dict[str, tuple[float, str, str]]:
     }
 
 
-def main() -> None:
-    today = dt.date.today().isoformat()
-    peaks, chars = observations()
-    chains = umd_chains()
-    runs = {p: simulate_tga(c) for p, c in chains.items()}
-
-    prior = float(np.mean([o.value for o in peaks]))
-    groups, x, y = theta_design(peaks)
-    strength = choose_strength(x, y, prior)
-    theta = fit_theta(x, y, prior, strength)
-    fitted_to = "; ".join(sorted({o.origin.split(" (")[0] for o in peaks}))
-    names = ", ".join(sorted({o.polymer for o in peaks}))
-    with open(resource_path("gc") / "decomposition.csv", "w", newline="") as handle:
-        w = csv.writer(handle)
-        w.writerow(["group", "theta_K", "source"])
-        w.writerow(
-            [
-                "default",
-                f"{prior:.1f}",
-                f"mean TGA peak temperature (10 K/min) of the fit set ({names}); "
-                f"used for groups absent from it; computed by engine/gc/fit.py ({today})",
-            ]
+def write_decomposition(records: list[DecompositionRecord], today: str) -> None:
+    """Fit the decomposition model, score it leave-one-polymer-out, write the table."""
+    targets = polymer_targets(records)
+    fitted_to = _files([r.source for t in targets for r in t.records])
+    names = ", ".join(t.label for t in targets)
+    model = fit_decomposition_model(records)
+    loo = leave_one_polymer_out(records)
+    model = replace(model, loo_error_k=float(np.mean([abs(r.error_k) for r in loo])))
+    write_model(model, resource_path("gc") / "decomposition.csv", today, f"{fitted_to} ({names})")
+    print(f"decomposition: intercept {model.intercept_k:.1f} K, {model.source}")
+    for name, c in zip(model.names, model.coefficients, strict=True):
+        print(f"  {name:22s} {c:+7.1f} K")
+    for row in loo:
+        print(
+            f"  LOO {row.polymer:24s} {row.measured_k:7.1f} K, predicted {row.predicted_k:7.1f} K"
         )
-        for g, t in zip(groups, theta, strict=True):
-            w.writerow(
-                [
-                    g,
-                    f"{t:.1f}",
-                    f"fitted by this project to {fitted_to} ({names}; "
-                    f"ridge toward the default, strength {strength}) ({today})",
-                ]
-            )
+    print(f"  LOO mean absolute error {model.loo_error_k:.1f} K over {model.polymers} polymers")
 
+
+def write_char(records: list[DecompositionRecord], today: str) -> None:
+    """Fit char carbon per structure feature to the residues and write ``char.csv``."""
+    chars = char_observations(records)
     cx, cy = char_design(chars)
     coef = fit_char(cx, cy)
-    char_to = "; ".join(sorted({o.origin.split(" (")[0] for o in chars}))
+    char_to = _files([o.origin for o in chars])
     char_names = ", ".join(sorted({o.polymer for o in chars}))
     with open(resource_path("gc") / "char.csv", "w", newline="") as handle:
         w = csv.writer(handle)
@@ -301,7 +156,13 @@ def main() -> None:
                     f"({char_names}; non-negative least squares) ({today})",
                 ]
             )
+    print(f"char: {dict(zip(('bb', 'pend', 'H'), coef.round(4), strict=True))}")
 
+
+def write_class_defaults(today: str) -> None:
+    """Rewrite the class defaults of ``constants.csv`` that are medians of the UMD sets."""
+    chains = umd_chains()
+    runs = {p: simulate_tga(c) for p, c in chains.items()}
     psi = [run.dominant.e / (GAS_CONSTANT * run.peak_k) for run in runs.values()]
     defaults = {
         "dimensionless_activation_energy": (
@@ -349,10 +210,25 @@ def main() -> None:
                     f"computed by engine/gc/fit.py ({today})",
                 }
             )
-    print(f"decomposition: {len(groups)} groups, prior {prior:.1f} K, ridge {strength}")
-    print(f"char: {dict(zip(('bb', 'pend', 'H'), coef.round(4), strict=True))}")
     for name, (value, unit, _) in defaults.items():
         print(f"{name}: {value:.6g} {unit}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--class-defaults",
+        action="store_true",
+        help="also rewrite the UMD-median class defaults of constants.csv (other tables "
+        "now share that file, so it is left alone unless asked)",
+    )
+    args = parser.parse_args()
+    today = dt.date.today().isoformat()
+    records = load_records()
+    write_decomposition(records, today)
+    write_char(records, today)
+    if args.class_defaults:
+        write_class_defaults(today)
 
 
 if __name__ == "__main__":
