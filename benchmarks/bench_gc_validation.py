@@ -5,9 +5,15 @@
 Prints, per property, the mean absolute percentage error (MAPE) over homopolymers,
 and writes every comparison (polymer, property, source, measured, estimated) as JSON.
 Copolymers and blends of unstated composition (ABS, HIPS, PETG) are estimated with
-equal moles of their units and reported apart. For the two tables this project fitted
-to the same data (char yield, decomposition temperature), leave-one-polymer-out
-errors are reported beside the in-sample ones.
+equal moles of their units and reported apart.
+
+The decomposition peak and the residue (char yield) are compared with every record of
+`engine.gc.measured_decomposition.load_records` (NIST, FSRI, UMD, curve files, the
+literature table); peaks at other heating rates are moved to 10 K/min first
+(`tga_equivalent_k`). Both tables were fitted to these same data, so each is also
+scored leave-one-polymer-out: a polymer's value is predicted by a fit made without any
+record of its structure (for the decomposition model, the ridge is chosen without it
+too). Per polymer, median and mean absolute errors are reported.
 """
 
 from __future__ import annotations
@@ -23,6 +29,14 @@ import numpy as np
 import pandas as pd
 
 from engine.gc import fit
+from engine.gc.decomposition import LooRow, leave_one_polymer_out, tga_equivalent_k
+from engine.gc.measured_decomposition import (
+    RESIDUE,
+    DecompositionRecord,
+    load_records,
+    simulate_tga,
+    umd_chains,
+)
 from engine.gc.properties import MaterialProperties, estimate_properties
 from engine.gc.tables import constant
 from engine.polymer import parse_polymer
@@ -49,10 +63,10 @@ def _umd_table() -> dict[str, dict[str, float]]:
     """First-component properties and simulated-TGA results of each UMD set."""
     table = pd.read_csv(resource_path("data", "properties", "pyrolysis_properties_umd.csv"))
     out = {}
-    for polymer, chain in fit.umd_chains().items():
+    for polymer, chain in umd_chains().items():
         first = table[table.polymer == polymer].iloc[0]
         cp = float(str(first.specific_heat_kJ_kgK_vs_T_C).split(";")[0].split(":")[1])
-        run = fit.simulate_tga(chain)
+        run = simulate_tga(chain)
         out[polymer] = {
             "smiles": first.smiles,
             "density_kg_m3": float(first.density_kg_m3),
@@ -61,8 +75,6 @@ def _umd_table() -> dict[str, dict[str, float]]:
             "emissivity": chain[0].emissivity,
             "absorption_coefficient_1_m": chain[0].absorption,
             "heat_of_reaction_j_kg": run.dominant.heat_of_reaction_j_kg,
-            "decomposition_peak_k": run.peak_k,
-            "char_yield": run.residue,
         }
     return out
 
@@ -76,15 +88,19 @@ def _measured_rows() -> list[dict]:
             "density_kg_m3": r.density_kg_m3,
             "conductivity_w_mk": r.conductivity_W_mK,
             "specific_heat_j_kgk": r.specific_heat_kJ_kgK * 1e3,
-            "decomposition_peak_k": r.tga_T_peak_K,
-            "char_yield": r.tga_residue_pct / 100.0,
             # MCC heat of combustion is per gram of specimen: (1 − μ)·h_c,volatiles.
             "mcc_heat_of_combustion": r.mcc_heat_of_combustion_kJ_g * 1e6,
         }
         if r.mcc_heating_rate_K_min == 60:
             values["heat_release_capacity_j_gk"] = r.mcc_heat_release_capacity_J_gK
-        rows.append({"polymer": r.polymer, "smiles": r.smiles,
-                     "source": f"measured_properties.csv ({r.material_id})", "values": values})
+        rows.append(
+            {
+                "polymer": r.polymer,
+                "smiles": r.smiles,
+                "source": f"measured_properties.csv ({r.material_id})",
+                "values": values,
+            }
+        )
     return rows
 
 
@@ -96,9 +112,14 @@ def _reference_heat_rows() -> list[dict]:
         polymer = parse_polymer(r.smiles)
         water = polymer.element_counts["H"] / 2 * 0.018015 / polymer.molar_mass_kg_mol
         net = r.gross_heat_of_combustion_kJ_g * 1e6 - constant("water_latent_heat") * water
-        rows.append({"polymer": r.polymer, "smiles": r.smiles,
-                     "source": "Walters, Hackett & Lyon 2000, Table 3 (gross, made net)",
-                     "values": {"heat_of_combustion_complete_j_kg": net}})
+        rows.append(
+            {
+                "polymer": r.polymer,
+                "smiles": r.smiles,
+                "source": "Walters, Hackett & Lyon 2000, Table 3 (gross, made net)",
+                "values": {"heat_of_combustion_complete_j_kg": net},
+            }
+        )
     return rows
 
 
@@ -108,46 +129,78 @@ def _estimate(props: MaterialProperties, name: str) -> float:
     return getattr(props, name)
 
 
-def comparisons() -> list[Comparison]:
-    rows = _measured_rows() + _reference_heat_rows()
+def _decomposition_rows(records: list[DecompositionRecord]) -> list[dict]:
+    """One row per peak or residue record; peaks as their 10 K/min TGA equivalent."""
+    rows = []
+    for r in records:
+        name = "char_yield" if r.quantity == RESIDUE else "decomposition_peak_k"
+        value = r.value if r.quantity == RESIDUE else tga_equivalent_k(r)
+        # A residue is compared on its own scale; 0 residues are kept (see comparisons).
+        rows.append(
+            {"polymer": r.polymer, "smiles": r.smiles, "source": r.source, "values": {name: value}}
+        )
+    return rows
+
+
+def comparisons(records: list[DecompositionRecord]) -> list[Comparison]:
+    rows = _measured_rows() + _reference_heat_rows() + _decomposition_rows(records)
     for polymer, values in _umd_table().items():
         smiles = values.pop("smiles")
-        rows.append({"polymer": polymer, "smiles": smiles,
-                     "source": f"pyrolysis_properties_umd.csv ({polymer})", "values": values})
+        rows.append(
+            {
+                "polymer": polymer,
+                "smiles": smiles,
+                "source": f"pyrolysis_properties_umd.csv ({polymer})",
+                "values": values,
+            }
+        )
     out = []
     for row in rows:
         polymer = parse_polymer(row["smiles"])
         props = estimate_properties(polymer)
         for name, measured in row["values"].items():
-            if measured is None or not math.isfinite(measured) or measured <= 0:
+            if measured is None or not math.isfinite(measured):
                 continue
-            out.append(Comparison(row["polymer"], name, row["source"], float(measured),
-                                  float(_estimate(props, name)), polymer.is_homopolymer))
+            if measured <= 0 and name != "char_yield":
+                continue
+            out.append(
+                Comparison(
+                    row["polymer"],
+                    name,
+                    row["source"],
+                    float(measured),
+                    float(_estimate(props, name)),
+                    polymer.is_homopolymer,
+                )
+            )
     return out
 
 
-def leave_one_out() -> dict[str, list[tuple[str, float, float]]]:
-    """(polymer, measured, LOO estimate) for the two fitted tables."""
-    peaks, chars = fit.observations()
-    out: dict[str, list[tuple[str, float, float]]] = {}
-    _, x, y = fit.theta_design(peaks)
-    prior = float(np.mean(y))
-    strength = fit.choose_strength(x, y, prior)
-    rows = []
-    for i, obs in enumerate(peaks):
-        keep = np.arange(len(y)) != i
-        theta = fit.fit_theta(x[keep], y[keep], float(np.mean(y[keep])), strength)
-        rows.append((obs.polymer, obs.value, float(x[i] @ theta)))
-    out["decomposition_peak_k"] = rows
+def decomposition_loo(
+    records: list[DecompositionRecord], **fit_options
+) -> tuple[list[LooRow], float]:
+    """Leave-one-polymer-out peaks (each from a fit without that polymer) and their
+    mean absolute error (K)."""
+    rows = leave_one_polymer_out(records, **fit_options)
+    return rows, float(np.mean([abs(r.error_k) for r in rows]))
+
+
+def char_loo(records: list[DecompositionRecord]) -> list[tuple[str, float, float]]:
+    """(polymer, mean measured residue, residue of a char fit made without its structure)."""
+    chars = fit.char_observations(records)
+    keys = [parse_polymer(o.smiles).smiles for o in chars]
     cx, cy = fit.char_design(chars)
-    rows = []
-    for i, obs in enumerate(chars):
-        keep = np.arange(len(cy)) != i
+    out = []
+    for key in dict.fromkeys(keys):
+        keep = np.array([k != key for k in keys])
         coef = fit.fit_char(cx[keep], cy[keep])
-        unit = parse_polymer(obs.smiles).units[0]
-        carbon = min(max(float(cx[i] @ coef), 0.0), unit.element_counts.get("C", 0))
-        rows.append((obs.polymer, obs.value, carbon * 0.012011 / unit.molar_mass_kg_mol))
-    out["char_yield"] = rows
+        first = keys.index(key)
+        unit = parse_polymer(chars[first].smiles).units[0]
+        carbon = min(max(float(cx[first] @ coef), 0.0), unit.element_counts.get("C", 0))
+        mine = [o for o, k in zip(chars, keys, strict=True) if k == key]
+        names = "/".join(dict.fromkeys(o.polymer for o in mine))
+        measured = float(np.mean([o.value for o in mine]))
+        out.append((names, measured, carbon * 0.012011 / unit.molar_mass_kg_mol))
     return out
 
 
@@ -156,7 +209,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    comps = comparisons()
+    records = load_records()
+    comps = comparisons(records)
     frame = pd.DataFrame([{**asdict(c), "error_pct": c.error_pct} for c in comps])
     print("Per polymer and property (estimated vs measured):")
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -168,38 +222,76 @@ def main() -> None:
         .agg(n=("abs_err", "size"), mape_pct=("abs_err", "mean"))
         .reset_index()
     )
-    loo = leave_one_out()
-    loo_mape = {}
-    for name, rows in loo.items():
-        # The absolute error of a near-zero char yield is the meaningful figure.
-        if name == "char_yield":
-            loo_mape[name] = float(np.mean([abs(e - m) for _, m, e in rows]))
-        else:
-            loo_mape[name] = float(np.mean([abs(e - m) / m * 100 for _, m, e in rows]))
     print("\nMAPE per property over homopolymers (in-sample for fitted/default properties):")
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    char_abs = homo[homo.property == "char_yield"]
-    char_mae = float((char_abs.estimated - char_abs.measured).abs().mean())
-    print(f"\nchar_yield mean absolute error: in-sample {char_mae:.3f} kg/kg, "
-          f"leave-one-polymer-out {loo_mape['char_yield']:.3f} kg/kg")
-    print(f"decomposition_peak_k leave-one-polymer-out MAPE: "
-          f"{loo_mape['decomposition_peak_k']:.2f} %")
+
+    peak_rows, peak_mae = decomposition_loo(records)
+    peak_abs = [abs(r.error_k) for r in peak_rows]
+    print("\nDecomposition peak (TGA, 10 K/min, N2), leave-one-polymer-out, per polymer:")
+    print("| polymer | measured °C | LOO estimate °C | error K |")
+    print("|---|---|---|---|")
+    for r in peak_rows:
+        print(
+            f"| {r.polymer} | {r.measured_k - 273.15:.0f} | {r.predicted_k - 273.15:.0f} "
+            f"| {r.error_k:+.0f} |"
+        )
+    print(
+        f"decomposition peak LOO: mean |error| {peak_mae:.1f} K, median "
+        f"{float(np.median(peak_abs)):.1f} K over {len(peak_rows)} polymers"
+    )
+
+    char_rows = char_loo(records)
+    char_abs = [abs(e - m) for _, m, e in char_rows]
+    homo_char = homo[homo.property == "char_yield"]
+    char_in = (homo_char.estimated - homo_char.measured).abs()
+    print("\nResidue (char yield), leave-one-polymer-out, per polymer:")
+    print("| polymer | measured | LOO estimate | error |")
+    print("|---|---|---|---|")
+    for name, m, e in char_rows:
+        print(f"| {name} | {m:.3f} | {e:.3f} | {e - m:+.3f} |")
+    print(
+        f"char_yield absolute error: in-sample mean {char_in.mean():.3f} kg/kg over "
+        f"{len(char_in)} records; leave-one-polymer-out mean {np.mean(char_abs):.3f}, "
+        f"median {np.median(char_abs):.3f} kg/kg over {len(char_rows)} polymers"
+    )
+
     copoly = frame[~frame.homopolymer]
     if len(copoly):
         print("\nCopolymers/blends of unstated composition (equal moles assumed), MAPE:")
-        print(copoly.assign(abs_err=copoly.error_pct.abs()).groupby("property")
-              .abs_err.mean().to_string(float_format=lambda v: f"{v:.3g}"))
+        print(
+            copoly.assign(abs_err=copoly.error_pct.abs())
+            .groupby("property")
+            .abs_err.mean()
+            .to_string(float_format=lambda v: f"{v:.3g}")
+        )
 
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({
-        "machine": {"cpu": platform.processor() or platform.machine(),
-                    "python": platform.python_version()},
-        "summary_homopolymers": summary.to_dict(orient="records"),
-        "char_yield_mae": {"in_sample": char_mae, "leave_one_out": loo_mape["char_yield"]},
-        "decomposition_peak_loo_mape_pct": loo_mape["decomposition_peak_k"],
-        "comparisons": frame.to_dict(orient="records"),
-        "leave_one_out": {k: [list(r) for r in v] for k, v in loo.items()},
-    }, indent=2))
+    args.json.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpu": platform.processor() or platform.machine(),
+                    "python": platform.python_version(),
+                },
+                "summary_homopolymers": summary.to_dict(orient="records"),
+                "decomposition_peak_loo_k": {
+                    "mean_abs": peak_mae,
+                    "median_abs": float(np.median(peak_abs)),
+                    "polymers": [asdict(r) | {"error_k": r.error_k} for r in peak_rows],
+                },
+                "char_yield_abs_error": {
+                    "in_sample_mean": float(char_in.mean()),
+                    "loo_mean": float(np.mean(char_abs)),
+                    "loo_median": float(np.median(char_abs)),
+                    "polymers": [
+                        {"polymer": n, "measured": m, "loo_estimate": e} for n, m, e in char_rows
+                    ],
+                },
+                "comparisons": frame.to_dict(orient="records"),
+            },
+            indent=2,
+        )
+    )
     print("\nMarkdown (README):")
     print("| property | n | MAPE % |")
     print("|---|---|---|")

@@ -225,13 +225,21 @@ def tga_equivalent_k(record: DecompositionRecord) -> float:
     """A peak record as a TGA peak at 10 K/min.
 
     A peak at another heating rate (TGA at 3 or 30 K/min, MCC at 30–60 K/min) is moved
-    with the first-order kinetics the estimator itself uses: E = ψ·R·T_p and A from the
-    peak condition at the record's rate, then the peak of that step at 10 K/min.
+    with the kinetics the estimator itself would give the polymer: the 10 K/min peak
+    T whose step (E = ψ·R·T, A from the peak condition) peaks at the record's
+    temperature at the record's rate. The map is nearly a shift, so a fixed-point
+    iteration converges in a few steps.
     """
     rate_k_s = record.heating_rate_k_min / 60.0
     if abs(rate_k_s - TGA_HEATING_RATE_K_S) < 1e-9:
         return record.value
-    return peak_temperature(kinetics_from_peak(record.value, rate_k_s), TGA_HEATING_RATE_K_S)
+    t10 = record.value
+    for _ in range(100):
+        step = record.value - peak_temperature(kinetics_from_peak(t10), rate_k_s)
+        t10 += step
+        if abs(step) < 1e-9:
+            break
+    return t10
 
 
 @dataclass(frozen=True)

@@ -116,11 +116,11 @@ def _nist_records() -> list[DecompositionRecord]:
     return out
 
 
-def _fsri_records(curve_sources: str) -> list[DecompositionRecord]:
-    """Rows of the FSRI summary table whose raw file no curve file already carries."""
+def _fsri_records() -> list[DecompositionRecord]:
+    """TGA and MCC rows of the FSRI summary table."""
     out = []
     for row in _rows(FSRI):
-        if row["atmosphere"] != "N2" or row["source_path"] in curve_sources:
+        if row["atmosphere"] != "N2":
             continue
         where = f"{FSRI} ({row['source_path']}, commit {row['commit'][:7]})"
         rate = float(row["heating_rate_k_min"])
@@ -375,14 +375,32 @@ def _umd_records() -> list[DecompositionRecord]:
     return out
 
 
+#: A raw file of the FSRI database, as sources name it.
+_RAW_FILE = re.compile(r"01_Data/[^\s,;'\")]+")
+
+
 def load_records() -> list[DecompositionRecord]:
-    """Every decomposition record of the shipped data, blends and filled grades included."""
-    peaks = curve_peaks()
-    curve_sources = " ".join(c.source for c in peaks)
-    return (
-        _nist_records()
-        + _fsri_records(curve_sources)
+    """Every decomposition record of the shipped data, blends and filled grades included.
+
+    One raw run gives one record per quantity: the FSRI curve files, the FSRI summary
+    table and the literature table sometimes read the same raw file, and the first of
+    them (in that order) is kept, so no run is counted twice in a polymer's mean.
+    """
+    ordered = (
+        _curve_records(curve_peaks())
+        + _fsri_records()
+        + _nist_records()
         + _umd_records()
-        + _curve_records(peaks)
         + _literature_records()
     )
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for record in ordered:
+        raw = _RAW_FILE.search(record.source)
+        key = (raw.group(0), record.quantity) if raw else None
+        if key in seen:
+            continue
+        if key:
+            seen.add(key)
+        out.append(record)
+    return out
