@@ -148,6 +148,44 @@ def _scenario_material(args: argparse.Namespace):
     return cone_material(estimate_properties(_polymer(args)))
 
 
+def cmd_kinetics(args: argparse.Namespace) -> int:
+    from engine.outputs import check_outputs
+    from engine.thermal.curves import read_curve
+    from engine.thermal.kinetics import fit_kinetics
+    from engine.thermal.report import describe
+
+    files = [_input_file(f, "curve file") for f in args.files]
+    inputs = {f"input {i + 1}": f for i, f in enumerate(files)}
+    check_outputs({"--material-out": args.material_out}, inputs)
+    curves = [
+        read_curve(f, heating_rate_k_min=args.heating_rate, initial_mass_mg=args.initial_mass)
+        for f in files
+    ]
+    smiles = args.smiles or next((c.smiles for c in curves if c.smiles), None)
+    if args.material_out and not smiles:
+        raise UserError(
+            "--material-out needs the polymer: give --smiles (the files name no SMILES)."
+        )
+    fit = fit_kinetics(curves, steps=args.steps)
+    if args.material_out:
+        from engine.thermal.material import kinetics_material
+
+        name = next((c.material for c in curves if c.material), None)
+        kinetics_material(fit.steps, smiles, name).to_json(args.material_out)
+    if args.json:
+        print(json.dumps(fit.to_dict(), indent=2, allow_nan=False))
+        return 0
+    for c in curves:
+        print(
+            f"{c.name}: {c.technique}, {c.heating_rate_k_min:.3g} K/min "
+            f"({c.heating_rate_source}), {len(c.time_s)} points"
+        )
+    print("\n".join(describe(fit)))
+    if args.material_out:
+        print(f"Material written to {args.material_out} (kinetics measured, the rest by GC).")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     global _SAY_TO_STDERR
     from engine.cone.export import result_record, result_table
@@ -607,6 +645,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"trinity {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from engine.thermal.limits import HEATING_RATE, INITIAL_MASS, MAX_STEPS
 
     def polymer_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("smiles", help="repeat unit with two * (copolymers: units joined by .)")
@@ -763,6 +802,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skip the leave-one-polymer-out evaluation")
     recipe.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     recipe.set_defaults(func=cmd_recipe)
+
+    kin = sub.add_parser("kinetics", help="Arrhenius steps fitted to TGA or MCC curves")
+    kin.add_argument("files", nargs="+", metavar="FILE",
+                     help="TGA or MCC files (one or several heating rates, fitted together)")
+    kin.add_argument("--heating-rate", type=number_argument(HEATING_RATE),
+                     help="K/min, for files that state none and have no time column")
+    kin.add_argument("--initial-mass", type=number_argument(INITIAL_MASS),
+                     help="mg, for files with masses in mg that do not state the initial mass")
+    kin.add_argument("--steps", type=int, choices=range(1, MAX_STEPS + 1),
+                     help="number of parallel steps (default: chosen from the curves)")
+    kin.add_argument("--smiles", help="repeat unit for --material-out (default: from the file)")
+    kin.add_argument("--material-out", help="write a cone material JSON (GC + these kinetics)")
+    kin.add_argument("--json", action="store_true", help="print the steps and fit as JSON")
+    kin.set_defaults(func=cmd_kinetics)
 
     demo = sub.add_parser("demo", help="run the pipeline on the shipped polymers, headless")
     demo.add_argument("--out", default="trinity-demo", help="output folder")

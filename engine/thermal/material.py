@@ -1,0 +1,109 @@
+"""A cone-model material from measured kinetics and group contribution.
+
+The measured steps replace the GC estimate for what TGA and MCC measure (kinetics and
+residue); everything a milligram test cannot see comes from GC as before (density, k,
+c_p, ε, κ, heat of pyrolysis, heat of combustion: `engine.gc.properties`).
+
+The cone solver starts every cell as component 0 (the virgin solid), so parallel
+independent steps are handed to it as the equivalent chain, in order of peak
+temperature: virgin → gas + intermediate 1 → gas + intermediate 2 … → gas + char.
+Step j consumes intermediate j, whose mass when the step starts is M_j (the mass left
+by the steps before it); its residue yield is M_{j+1}/M_j. The solver normalises the
+(ρ/ρ₀)^n term by the virgin density, so a step of order n gets A_j / M_j^(n−1) to keep
+its rate per unit of its own mass. The chain equals the parallel scheme when the steps
+do not overlap, and differs from it only in how overlapping steps share the
+temperature range. Intermediates keep the volume of the virgin solid (density M_j ρ₀)
+and its GC thermal properties; the char gets the class defaults. Everything else
+(virgin properties, heat of pyrolysis, heat of combustion, combustion efficiency) is
+the GC material of `engine.cone.gc_material.cone_material`, unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from engine.cone.gc_material import MIN_CHAR_YIELD, cone_material
+from engine.cone.material import Component, ConeMaterial
+from engine.gc.properties import MaterialProperties, estimate_properties
+from engine.gc.tables import constant
+from engine.polymer import parse_polymer
+from engine.thermal.kinetics import KineticsError, KineticStep
+
+
+def kinetics_material(
+    steps: Sequence[KineticStep], smiles: str, name: str | None = None
+) -> ConeMaterial:
+    """The cone material of ``smiles`` with the measured ``steps`` (`measured_material`
+    with the GC estimate of that polymer)."""
+    return measured_material(steps, estimate_properties(parse_polymer(smiles)), name)
+
+
+def measured_material(
+    steps: Sequence[KineticStep], props: MaterialProperties, name: str | None = None
+) -> ConeMaterial:
+    """GC properties with the measured steps as a chain of reactions (module docstring).
+
+    Steps without a residue yield (an MCC fit) take the GC char yield for the sample.
+    """
+    if not steps:
+        raise KineticsError("There are no kinetic steps to build a material from.")
+    ordered = sorted(steps, key=lambda s: s.peak_c)
+    total = sum(s.mass_fraction for s in ordered)
+    if total <= 0:
+        raise KineticsError("The kinetic steps hold no mass; fit them again.")
+    if all(s.residue_yield is None for s in ordered):
+        residue = props.char_yield
+        losses = [s.mass_fraction / total * (1.0 - residue) for s in ordered]
+    else:
+        losses = [s.mass_fraction * (1.0 - (s.residue_yield or 0.0)) / total for s in ordered]
+        residue = max(1.0 - sum(losses), 0.0)
+    if residue < MIN_CHAR_YIELD:
+        residue = 0.0
+    base = cone_material(props)
+    label = name or base.name
+    virgin = replace(base.virgin, name=label)
+    rho = virgin.density
+    # The GC material's main (last) step carries what the measurement does not see,
+    # such as the heat of pyrolysis; each measured step takes it with its own kinetics.
+    template = base.reactions[-1]
+    components = [virgin]
+    reactions = []
+    mass = 1.0
+    for j, (step, loss) in enumerate(zip(ordered, losses, strict=True)):
+        after = mass - loss
+        last = j == len(ordered) - 1
+        if last and residue == 0.0:
+            residue_index, yield_ = None, 0.0
+        else:
+            residue_index, yield_ = j + 1, after / mass
+            components.append(
+                _char(rho * after)
+                if last
+                else replace(virgin, name=f"{label} after step {j + 1}", density=rho * after)
+            )
+        reactions.append(
+            replace(
+                template,
+                A=step.A_1_s / mass ** (step.n - 1.0),
+                E=step.E_j_mol,
+                n=step.n,
+                source=j,
+                residue=residue_index,
+                residue_yield=yield_,
+                reference_temperature=None,
+            )
+        )
+        mass = after
+    return replace(base, name=label, components=tuple(components), reactions=tuple(reactions))
+
+
+def _char(density: float) -> Component:
+    return Component(
+        name="char",
+        density=density,
+        conductivity=constant("char_conductivity"),
+        specific_heat=constant("char_specific_heat"),
+        emissivity=constant("char_emissivity"),
+        absorption_coefficient=constant("char_absorption_coefficient"),
+    )
