@@ -7,8 +7,9 @@ each a fraction of the backbone atoms and each with the sign its physics sets:
 - ``backbone_aromatic`` (+): atoms of aromatic rings in the chain; rings break only by
   their links and cross-link into char (PEEK, PEI, PC).
 - ``unzipping`` (−): a backbone carbon whose radical is so stabilised that the chain
-  depolymerises: a quaternary carbon between two CH2 (PMMA, poly(α-methylstyrene)),
-  or an acetal carbon between two backbone oxygens (POM).
+  depolymerises: a quaternary carbon with carbon side groups between two CH2 (PMMA,
+  poly(α-methylstyrene), polyisobutylene), or an acetal carbon between two backbone
+  oxygens (POM).
 - ``substituted_carbon`` (−): other backbone sp3 carbons with at most one hydrogen
   (PP, PS, PC's isopropylidene): tertiary and quaternary C–C bonds are weaker.
 - ``benzylic`` (−): backbone sp3 carbons carrying an aromatic ring (PS): the benzylic
@@ -144,8 +145,11 @@ def _compute_counts(unit: RepeatUnit) -> BackboneCounts:
             continue
         along = [n for n in neighbours if n.GetIdx() in backbone]
         side = [n for n in neighbours if n.GetIdx() not in backbone]
-        quaternary_vinyl = a.GetTotalNumHs() == 0 and all(
-            sp3_carbon(n) and n.GetTotalNumHs() == 2 for n in along
+        # PMMA, PαMS, PIB: carbon side groups; not PVDF's CF2, whose C–F bonds hold
+        quaternary_vinyl = (
+            a.GetTotalNumHs() == 0
+            and all(sp3_carbon(n) and n.GetTotalNumHs() == 2 for n in along)
+            and all(n.GetSymbol() == "C" for n in side)
         )
         acetal = len(along) == 2 and all(n.GetSymbol() == "O" for n in along)
         if quaternary_vinyl or acetal:

@@ -101,8 +101,9 @@ def _nist_records() -> list[DecompositionRecord]:
             continue
         where = f"{MEASURED} ({row['material_id']})"
         tga = row["tga_atmosphere_heating_rate"]
-        if "N2" in tga:
-            rate = float(re.search(r"([\d.]+)\s*K/min", tga).group(1))
+        stated = re.search(r"([\d.]+)\s*K/min", tga)
+        if "N2" in tga and stated:
+            rate = float(stated.group(1))
             peak = _number(row["tga_T_peak_K"])
             if math.isfinite(peak):
                 out.append(_record(polymer, smiles, TGA_PEAK, peak, rate, where))

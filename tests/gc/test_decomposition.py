@@ -86,6 +86,7 @@ def test_descriptors_see_the_weak_links_physics_names():
             ("PS", PS),
             ("PET", "*OCCOC(=O)c1ccc(C(*)=O)cc1"),
             ("PTFE", "*C(F)(F)C(*)(F)F"),
+            ("PVDF", "*CC(*)(F)F"),
             ("PEEK", PEEK),
             ("PA66", "*NCCCCCCNC(=O)CCCCC(*)=O"),
         ]
@@ -96,8 +97,17 @@ def test_descriptors_see_the_weak_links_physics_names():
     assert d["PET"]["aliphatic_heterolink"] == 1 and d["PA66"]["aliphatic_heterolink"] == 1
     assert d["POM"]["aliphatic_heterolink"] == 0  # its acetal is counted as unzipping
     assert d["PTFE"]["substituted_carbon"] == 0  # C–F strengthens the chain
+    assert d["PVDF"]["unzipping"] == 0 and d["PVDF"]["substituted_carbon"] == 0
     assert d["PEEK"]["backbone_aromatic"] == pytest.approx(18 / 21)
     assert sum(d["PEEK"].values()) == pytest.approx(18 / 21)
+
+
+def test_a_copolymer_has_the_mole_fraction_average_of_its_units():
+    mix = descriptors(parse_polymer(f"{PE}.{PVC}", [0.25, 0.75]))
+    assert mix["hx_elimination"] == pytest.approx(0.75)
+    assert mix["substituted_carbon"] == pytest.approx(0.75)
+    half = descriptors(parse_polymer(f"{PE}.{PEEK}", [0.5, 0.5]))
+    assert half["backbone_aromatic"] == pytest.approx(18 / (21 + 2))
 
 
 def test_every_row_of_the_shipped_table_has_a_source_and_the_physical_sign():
