@@ -121,6 +121,8 @@ def _text(path: Path) -> str:
 
 
 _DELIMITERS = (";", "\t", ",")
+_COMMENT = re.compile(r"^#(?!#)\s*[\w .()/-]+:\s")
+"""A '# key: value' line: metadata, never the column header (which NETZSCH marks '##')."""
 
 
 def _split(line: str, delimiter: str) -> list[str]:
@@ -130,7 +132,7 @@ def _split(line: str, delimiter: str) -> list[str]:
 def _find_header(lines: list[str], path: Path) -> tuple[int, str, list[str]]:
     for i, line in enumerate(lines):
         bare = line.lstrip("#").strip()
-        if not bare:
+        if not bare or _COMMENT.match(line):
             continue
         for delimiter in _DELIMITERS:
             cells = _split(bare, delimiter)
@@ -162,8 +164,7 @@ def _numbers_follow(lines: list[str], delimiter: str) -> bool:
                 count += 1
             except ValueError:
                 pass
-        if count >= 2:
-            return True
+        return count >= 2
     return False
 
 

@@ -1,0 +1,79 @@
+"""Measured steps become a cone material: GC for what TGA cannot see, the steps as a
+chain of reactions that behaves in a TGA like the parallel steps it came from."""
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from engine.cone.material import ConeMaterial
+from engine.gc.properties import estimate_properties
+from engine.polymer import parse_polymer
+from engine.thermal.kinetics import KineticsError, KineticStep
+from engine.thermal.material import kinetics_material, measured_material
+from engine.thermal.simulate import StepArrays, linear_program, mass_loss_rate
+
+PMMA = "*CC(*)(C)C(=O)OC"
+EARLY = KineticStep(1e10, 150e3, 1.0, 0.0, 372.0, 0.3)
+LATE = KineticStep(1e16, 250e3, 1.3, 0.1 / 0.7, 451.0, 0.7)
+
+
+def _chain_tga(material: ConeMaterial, time_s, temp_k):
+    """Mass-loss rate of the material's reactions in a TGA, as the cone solver states
+    them: rate = A exp(−E/RT) m_src (m_src/m_virgin,0)^(n−1), masses per initial mass."""
+    count = len(material.components)
+
+    def rhs(t, m):
+        temp = np.interp(t, time_s, temp_k)
+        dm = np.zeros(count)
+        for r in material.reactions:
+            k = r.A * np.exp(-r.E / (8.314462618 * temp))
+            src = max(m[r.source], 0.0)
+            rate = k * src**r.n
+            dm[r.source] -= rate
+            if r.residue is not None:
+                dm[r.residue] += r.residue_yield * rate
+        return dm
+
+    start = np.zeros(count)
+    start[0] = 1.0
+    sol = solve_ivp(rhs, (time_s[0], time_s[-1]), start, t_eval=time_s, method="LSODA",
+                    rtol=1e-8, atol=1e-10)  # fmt: skip
+    total = sol.y.sum(axis=0)
+    return total, -np.gradient(total, time_s)
+
+
+def test_chain_behaves_like_the_parallel_steps_in_a_tga():
+    material = kinetics_material([EARLY, LATE], PMMA, "PMMA")
+    assert len(material.reactions) == 2 and len(material.components) == 3
+    time_s, temp_k = linear_program(150.0, 650.0, 10.0, step_k=0.5)
+    mass, rate = _chain_tga(material, time_s, temp_k)
+    steps = StepArrays(np.array([1e10, 1e16]), np.array([150e3, 250e3]), np.array([1.0, 1.3]))
+    parallel = mass_loss_rate(steps, np.array([0.3, 0.6]), time_s, temp_k)
+    assert mass[-1] == pytest.approx(0.1, abs=1e-3)
+    for lo, hi in ((150, 410), (410, 650)):  # each step's peak, chain against parallel
+        window = (temp_k - 273.15 >= lo) & (temp_k - 273.15 < hi)
+        chain_peak = temp_k[window][np.argmax(rate[window])]
+        parallel_peak = temp_k[window][np.argmax(parallel[window])]
+        assert chain_peak == pytest.approx(parallel_peak, abs=2.0)
+
+
+def test_gc_supplies_what_tga_cannot_see():
+    props = estimate_properties(parse_polymer(PMMA))
+    material = measured_material([EARLY, LATE], props, "PMMA")
+    assert material.virgin.density == pytest.approx(props.density_kg_m3)
+    assert material.components[-1].name == "char"
+    assert material.components[-1].density == pytest.approx(0.1 * props.density_kg_m3)
+    text = material.to_json()
+    assert pytest.approx(250e3) == ConeMaterial.from_json(text).reactions[1].E
+
+
+def test_mcc_steps_take_the_gc_char_yield():
+    props = estimate_properties(parse_polymer("*Oc1ccc(C(C)(C)c2ccc(OC(*)=O)cc2)cc1"))
+    step = KineticStep(1e13, 200e3, 1.0, None, 420.0, 1.0)
+    material = measured_material([step], props, "PC")
+    assert material.reactions[0].residue_yield == pytest.approx(props.char_yield, abs=1e-6)
+
+
+def test_no_steps_is_one_sentence():
+    with pytest.raises(KineticsError, match="no kinetic steps"):
+        kinetics_material([], PMMA)
