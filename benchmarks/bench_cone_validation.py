@@ -1,18 +1,31 @@
 """The cone model against the shipped experiments, with UMD and with GC properties.
 
     python benchmarks/bench_cone_validation.py [--json benchmarks/results/cone_validation.json]
+    python benchmarks/bench_cone_validation.py --fit-tables   # refit the shipped tables
 
 Every included test of ``resources/data/cone/tests.csv`` that has a structure is
 simulated at its heat flux and thickness (insulated back, 20 kW/m² flame flux) with
 the group-contribution material, and with the UMD property set where one exists for
 the polymer. Errors (simulated − measured) / measured of t_ig, pHRR and THR are
-averaged per polymer and flux. Nothing is tuned to these data.
+averaged per polymer and flux.
+
+Everything of the GC material that is fitted is fitted leave-one-polymer-out: for each
+scored polymer (with every other polymer of the same structure, HDPE with LDPE), the
+decomposition model (`engine.gc.decomposition`) is refitted without its TGA records,
+and the flame model (χ per flame class, from THR) and the gasification model (heat of
+pyrolysis per mechanism, from pHRR) are refitted to the other polymers' cone tests. The
+cone fits use one table of trial runs: every polymer at every condition and every
+trial heat of pyrolysis, with χ = 1 (HRR is proportional to χ, so a χ scales it after).
+``--fit-tables`` fits the two cone models to all polymers and writes
+``resources/gc/gasification.csv`` and ``resources/gc/flame.csv``.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import math
 import os
 import platform
 import time
@@ -26,12 +39,31 @@ from engine.cone.scenario import ConeScenario
 from engine.cone.solver import simulate
 from engine.cone.umd import load_umd_materials
 from engine.datasets import shipped_tests
+from engine.gc.decomposition import DecompositionModel, fit_decomposition_model
+from engine.gc.flame import FlameModel, HeatRecord, fit_flame_model, flame_class
+from engine.gc.gasification import (
+    GasificationModel,
+    PeakRecord,
+    decomposition_mechanism,
+    fit_gasification_model,
+)
+from engine.gc.measured_decomposition import load_records
 from engine.gc.properties import estimate_properties
-from engine.polymer import parse_polymer
+from engine.polymer import Polymer, parse_polymer
 from engine.resources import resource_path
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cone_validation.json"
+GC_TABLES = Path(__file__).resolve().parents[1] / "resources" / "gc"
+BEFORE = Path(__file__).resolve().parent / "results" / "cone_validation_before.json"
 TARGETS = (("tig_s", "tig_s"), ("phrr_kw_m2", "phrr_kw_m2"), ("thr_mj_m2", "thr_mj_m2"))
+#: Trial heats of pyrolysis (J/kg): from none to beyond the largest UMD step (1.35 MJ/kg).
+TRIAL_HEATS = tuple(float(h) for h in np.arange(0.0, 3.01e6, 0.2e6))
+#: The trial whose THR the flame fit reads (THR hardly depends on the heat of pyrolysis).
+THR_TRIAL = 0.6e6
+TABLE_SOURCE = (
+    "fitted by this project to resources/data/cone/tests.csv "
+    "(benchmarks/bench_cone_validation.py --fit-tables)"
+)
 
 
 def _tests() -> pd.DataFrame:
@@ -40,32 +72,119 @@ def _tests() -> pd.DataFrame:
     return tests[tests[["tig_s", "phrr_kw_m2", "thr_mj_m2"]].notna().any(axis=1)]
 
 
-def run() -> pd.DataFrame:
-    tests = _tests()
-    umd = load_umd_materials(resource_path("data", "properties", "pyrolysis_properties_umd.csv"))
-    gc = {s: cone_material(estimate_properties(parse_polymer(s, name=p)))
-          for p, s in tests.groupby("polymer").smiles.first().items()}
-    conditions = tests.groupby(["polymer", "heat_flux_kw_m2", "thickness_mm"]).size().index
+def _polymers(tests: pd.DataFrame) -> dict[str, Polymer]:
+    return {p: parse_polymer(s, name=p) for p, s in tests.groupby("polymer").smiles.first().items()}
+
+
+def _same_structure(polymers: dict[str, Polymer]) -> dict[str, frozenset[str]]:
+    """Each polymer's leave-out group: every polymer with its canonical structure."""
+    return {
+        p: frozenset(q for q, other in polymers.items() if other.smiles == poly.smiles)
+        for p, poly in polymers.items()
+    }
+
+
+def _decomposition_models(
+    polymers: dict[str, Polymer], groups: dict[str, frozenset[str]]
+) -> dict[str, DecompositionModel]:
+    """Per polymer, the TGA-peak model fitted without any record of its structure."""
+    records = load_records()
+    models = {}
+    for p, poly in polymers.items():
+        names = {r.polymer for r in records if parse_polymer(r.smiles).smiles == poly.smiles}
+        models[p] = fit_decomposition_model(records, frozenset(names | groups[p]))
+    return models
+
+
+def _conditions(tests: pd.DataFrame) -> pd.MultiIndex:
+    return tests.groupby(["polymer", "heat_flux_kw_m2", "thickness_mm"]).size().index
+
+
+def _simulate(materials: dict[str, object], tests: pd.DataFrame, label) -> pd.DataFrame:
     scenarios, keys = [], []
-    for polymer, flux, thick in conditions:
-        materials = {"GC": gc[tests[tests.polymer == polymer].smiles.iloc[0]]}
-        if polymer in umd:
-            materials["UMD"] = umd[polymer]
-        for source, material in materials.items():
-            scenarios.append(ConeScenario(material=material, heat_flux_kw_m2=float(flux),
-                                          thickness_mm=float(thick)))
-            keys.append((source, polymer, flux, thick))
+    for polymer, flux, thick in _conditions(tests):
+        if polymer not in materials:
+            continue
+        scenarios.append(ConeScenario(materials[polymer], float(flux), float(thick)))
+        keys.append((polymer, flux, thick))
     results = simulate(scenarios)
-    simulated = pd.DataFrame(
-        [{"properties": s, "polymer": p, "heat_flux_kw_m2": f, "thickness_mm": t,
+    return pd.DataFrame(
+        [{"polymer": p, "heat_flux_kw_m2": f, "thickness_mm": t, "trial": label,
           "sim_tig_s": r.metrics.tig_s, "sim_phrr_kw_m2": r.metrics.phrr_kw_m2,
           "sim_thr_mj_m2": r.metrics.thr_mj_m2, "status": r.status}
-         for (s, p, f, t), r in zip(keys, results, strict=True)]
+         for (p, f, t), r in zip(keys, results, strict=True)]
     )
+
+
+def trial_runs(tests, polymers, decomposition) -> pd.DataFrame:
+    """Every polymer at every condition and trial heat of pyrolysis, χ = 1."""
+    unit_flame = FlameModel({}, 1.0, "trial")
+    frames = []
+    for heat in TRIAL_HEATS:
+        trial = GasificationModel({}, heat, "trial")
+        materials = {
+            p: cone_material(estimate_properties(
+                poly, decomposition=decomposition[p], gasification=trial, flame=unit_flame))
+            for p, poly in polymers.items()
+        }
+        frames.append(_simulate(materials, tests, heat))
+    runs = frames[0].iloc[:0] if not frames else pd.concat(frames, ignore_index=True)
+    return tests.merge(runs, on=["polymer", "heat_flux_kw_m2", "thickness_mm"])
+
+
+def fit_models(trials: pd.DataFrame, polymers, exclude=frozenset()):
+    """The flame model (χ from THR) then the gasification model (heat of pyrolysis from
+    pHRR, with that χ applied), both without the polymers in `exclude`."""
+    classes = {p: flame_class(poly) for p, poly in polymers.items()}
+    mechanisms = {p: decomposition_mechanism(poly) for p, poly in polymers.items()}
+    at = trials[np.isclose(trials.trial, THR_TRIAL)]
+    heat_records = [
+        HeatRecord(r.polymer, classes[r.polymer], r.thr_mj_m2 / r.sim_thr_mj_m2)
+        for r in at.itertuples()
+        if math.isfinite(r.thr_mj_m2) and r.sim_thr_mj_m2 > 0
+    ]
+    flame = fit_flame_model(heat_records, exclude=exclude, source=TABLE_SOURCE)
+    peak_records = [
+        PeakRecord(
+            r.polymer,
+            mechanisms[r.polymer],
+            r.trial,
+            math.log(flame.combustion_efficiency(classes[r.polymer]) * r.sim_phrr_kw_m2
+                     / r.phrr_kw_m2),
+        )
+        for r in trials.itertuples()
+        if math.isfinite(r.phrr_kw_m2) and r.phrr_kw_m2 > 0 and r.sim_phrr_kw_m2 > 0
+    ]
+    gasification = fit_gasification_model(peak_records, exclude=exclude, source=TABLE_SOURCE)
+    return flame, gasification
+
+
+def run() -> tuple[pd.DataFrame, dict]:
+    tests = _tests()
+    polymers = _polymers(tests)
+    groups = _same_structure(polymers)
+    decomposition = _decomposition_models(polymers, groups)
+    trials = trial_runs(tests, polymers, decomposition)
+    gc, fitted = {}, {}
+    for p, poly in polymers.items():
+        flame, gasification = fit_models(trials, polymers, exclude=groups[p])
+        props = estimate_properties(poly, decomposition=decomposition[p],
+                                    gasification=gasification, flame=flame)
+        gc[p] = cone_material(props)
+        fitted[p] = {"mechanism": props.mechanism, "flame_class": props.flame_class,
+                     "combustion_efficiency": props.combustion_efficiency,
+                     "heat_of_reaction_j_kg": props.heat_of_reaction_j_kg,
+                     "eliminated_gas_fraction": props.eliminated_gas_fraction}
+    umd = load_umd_materials(resource_path("data", "properties", "pyrolysis_properties_umd.csv"))
+    simulated = pd.concat([
+        _simulate(gc, tests, "GC").assign(properties="GC"),
+        _simulate({p: umd[p] for p in polymers if p in umd}, tests, "UMD").assign(
+            properties="UMD"),
+    ], ignore_index=True)
     merged = tests.merge(simulated, on=["polymer", "heat_flux_kw_m2", "thickness_mm"])
     for measured, name in TARGETS:
         merged[f"err_{name}"] = (merged[f"sim_{name}"] - merged[measured]) / merged[measured]
-    return merged
+    return merged, fitted
 
 
 def summarise(merged: pd.DataFrame) -> pd.DataFrame:
@@ -76,33 +195,77 @@ def summarise(merged: pd.DataFrame) -> pd.DataFrame:
     return table.assign(tests=counts).reset_index()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", type=Path, default=RESULTS)
-    args = parser.parse_args()
-    start = time.perf_counter()
-    merged = run()
-    table = summarise(merged)
-    print("Mean relative error (simulated − measured) / measured, %, per polymer and flux:")
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.0f}"))
-    overall = {}
-    for source, group in merged.groupby("properties"):
-        overall[source] = {
+def write_tables(flame: FlameModel, gasification: GasificationModel) -> None:
+    """The shipped models, fitted to every polymer (rows 'all': the fallbacks)."""
+    rows = [{"mechanism": m, "heat_of_reaction_j_kg": f"{h:.0f}", "unit": "J/kg",
+             "source": TABLE_SOURCE} for m, h in gasification.heats_j_kg.items()]
+    rows.append({"mechanism": "all", "heat_of_reaction_j_kg": f"{gasification.fallback_j_kg:.0f}",
+                 "unit": "J/kg", "source": TABLE_SOURCE})
+    _write_csv(GC_TABLES / "gasification.csv", rows)
+    rows = [{"flame_class": c, "combustion_efficiency": f"{x:.3f}", "source": TABLE_SOURCE}
+            for c, x in flame.efficiencies.items()]
+    rows.append({"flame_class": "all", "combustion_efficiency": f"{flame.fallback:.3f}",
+                 "source": TABLE_SOURCE})
+    _write_csv(GC_TABLES / "flame.csv", rows)
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {path}")
+
+
+def _overall(merged: pd.DataFrame) -> dict:
+    return {
+        source: {
             name: {"mean_abs_pct": float(np.nanmean(group[f"err_{name}"].abs()) * 100),
                    "median_abs_pct": float(np.nanmedian(group[f"err_{name}"].abs()) * 100),
                    "n": int(group[f"err_{name}"].notna().sum())}
             for _, name in TARGETS
         }
+        for source, group in merged.groupby("properties")
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, default=RESULTS)
+    parser.add_argument("--fit-tables", action="store_true",
+                        help="fit the flame and gasification models to all polymers and "
+                        "write resources/gc/flame.csv and gasification.csv")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    if args.fit_tables:
+        tests = _tests()
+        polymers = _polymers(tests)
+        decomposition = _decomposition_models(polymers, _same_structure(polymers))
+        write_tables(*fit_models(trial_runs(tests, polymers, decomposition), polymers))
+        return
+    merged, fitted = run()
+    table = summarise(merged)
+    print("Mean relative error (simulated − measured) / measured, %, per polymer and flux:")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.0f}"))
+    print("\nLeave-one-polymer-out GC models per polymer:")
+    for p, f in fitted.items():
+        print(f"  {p:6s} {f['mechanism']:16s} ΔH_p {f['heat_of_reaction_j_kg'] / 1e3:6.0f} kJ/kg"
+              f"  {f['flame_class']:11s} χ {f['combustion_efficiency']:.2f}"
+              f"  non-fuel {f['eliminated_gas_fraction']:.2f}")
+    overall = _overall(merged)
+    before = json.loads(BEFORE.read_text())["overall"] if BEFORE.exists() else {}
     print("\nOver all tests (mean / median absolute relative error, %):")
-    for source, stats in overall.items():
+    for label, stats in [(f"before {k}", v) for k, v in before.items()] + list(overall.items()):
         text = "; ".join(f"{k} {v['mean_abs_pct']:.0f} / {v['median_abs_pct']:.0f} (n={v['n']})"
                          for k, v in stats.items())
-        print(f"  {source}: {text}")
+        print(f"  {label}: {text}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()},
         "wall_s": time.perf_counter() - start,
+        "before": {"file": BEFORE.name, "overall": before},
         "overall": overall,
+        "leave_one_polymer_out_models": fitted,
         "per_polymer_flux": table.to_dict(orient="records"),
     }, indent=2, default=float))
     print(f"\nwrote {args.json} ({time.perf_counter() - start:.0f} s)")

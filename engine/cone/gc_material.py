@@ -1,62 +1,104 @@
 """From group-contribution `MaterialProperties` to a `ConeMaterial` for the solver.
 
-A GC material has two components: the virgin polymer, and a char when the estimated
-char yield is above zero. The char keeps the volume of the polymer it came from
-(density = yield × virgin density, so the layer neither shrinks nor swells as it
-chars); its other properties are class defaults (``resources/gc/constants.csv``).
+A GC material has the virgin polymer; an eliminating polymer (PVC) also has the
+dehydrohalogenated intermediate its first step leaves, and a material whose char
+yield is above zero has a char. Residues keep the volume of the polymer they came
+from (density = yield × virgin density, so the layer neither shrinks nor swells); the
+intermediate otherwise has the virgin's properties, the char the class defaults of
+``resources/gc/constants.csv``.
+
+The specific heat rises with temperature as Van Krevelen's relation for solid
+polymers has it, c_p(T) = c_p(298 K)·(0.106 + 3.0e-3·T/K) (Van Krevelen & te Nijenhuis,
+Properties of Polymers, 4th ed. 2009, ch. 5); being linear, it is written exactly as a
+two-point table. Most of the heat that gasifies a polymer is this sensible heat, so a
+constant c_p at 25 °C would understate it by a third or more.
+
+The heat of combustion the solver applies is per kg of fuel: the volatiles' heat spread
+over the fuel only, since HX and water carry none of it.
 """
 
 from __future__ import annotations
 
-from engine.cone.material import Component, ConeMaterial, Reaction
+from engine.cone.material import Component, ConeMaterial, Property, Reaction
+from engine.constants import KELVIN
 from engine.gc.properties import MaterialProperties
 from engine.gc.tables import constant
 
 #: Below this yield a residue is numerically negligible and is not tracked.
 MIN_CHAR_YIELD = 1e-4
+#: Van Krevelen's solid specific heat: c_p(T)/c_p(298 K) = INTERCEPT + SLOPE·T.
+CP_INTERCEPT = 0.106
+CP_SLOPE_1_K = 3.0e-3
+#: The table's ends (°C): room temperature and beyond any pyrolysis (constant after).
+CP_TABLE_C = (27.0, 600.0)
+
+
+def specific_heat_table(cp_298: float) -> Property:
+    """Van Krevelen's linear c_p(T) through `CP_TABLE_C`, from the value at 298 K."""
+    return tuple((t, cp_298 * (CP_INTERCEPT + CP_SLOPE_1_K * (t + KELVIN))) for t in CP_TABLE_C)
 
 
 def cone_material(props: MaterialProperties) -> ConeMaterial:
-    """The solver's material for GC properties (one pyrolysis step, optional char)."""
+    """The solver's material for GC properties (its steps, residues and χ)."""
     virgin = Component(
         name=props.name or props.smiles,
         density=props.density_kg_m3,
         conductivity=props.conductivity_w_mk,
-        specific_heat=props.specific_heat_j_kgk,
+        specific_heat=specific_heat_table(props.specific_heat_j_kgk),
         emissivity=props.emissivity,
         absorption_coefficient=props.absorption_coefficient_1_m,
     )
     components = [virgin]
+    index = {"virgin": 0}
+    density = {"virgin": props.density_kg_m3}
     reactions = []
     for step in props.reactions:
+        source = index[step.consumes]
         residue = None
-        char_yield = step.char_yield if step.char_yield >= MIN_CHAR_YIELD else 0.0
-        if char_yield:
-            components.append(
-                Component(
-                    name="char",
-                    density=char_yield * props.density_kg_m3,
-                    conductivity=constant("char_conductivity"),
-                    specific_heat=constant("char_specific_heat"),
-                    emissivity=constant("char_emissivity"),
-                    absorption_coefficient=constant("char_absorption_coefficient"),
-                )
-            )
-            residue = len(components) - 1
+        residue_yield = step.char_yield if step.char_yield >= MIN_CHAR_YIELD else 0.0
+        if residue_yield:
+            rho = residue_yield * density[step.consumes]
+            components.append(_residue(step.leaves, rho, virgin))
+            residue = index[step.leaves] = len(components) - 1
+            density[step.leaves] = rho
         reactions.append(
             Reaction(
                 A=step.pre_exponential_1_s,
                 E=step.activation_energy_j_mol,
                 n=step.order,
                 heat_of_reaction=step.heat_of_reaction_j_kg,
-                source=0,
+                source=source,
                 residue=residue,
-                residue_yield=char_yield,
+                residue_yield=residue_yield,
+                fuel_fraction=step.fuel_fraction,
             )
         )
+    volatiles = 1.0 - props.char_yield
+    fuel = volatiles - props.eliminated_gas_fraction
     return ConeMaterial(
         name=props.name or props.smiles,
         components=tuple(components),
         reactions=tuple(reactions),
-        heat_of_combustion=props.heat_of_combustion_j_kg,
+        heat_of_combustion=props.heat_of_combustion_j_kg * volatiles / fuel,
+        combustion_efficiency=props.combustion_efficiency,
+    )
+
+
+def _residue(name: str, density: float, virgin: Component) -> Component:
+    if name == "char":
+        return Component(
+            name="char",
+            density=density,
+            conductivity=constant("char_conductivity"),
+            specific_heat=constant("char_specific_heat"),
+            emissivity=constant("char_emissivity"),
+            absorption_coefficient=constant("char_absorption_coefficient"),
+        )
+    return Component(
+        name=name,
+        density=density,
+        conductivity=virgin.conductivity,
+        specific_heat=virgin.specific_heat,
+        emissivity=virgin.emissivity,
+        absorption_coefficient=virgin.absorption_coefficient,
     )

@@ -11,19 +11,39 @@ from dataclasses import asdict, dataclass, field
 
 from engine.gc import estimators as est
 from engine.gc.decomposition import DecompositionModel, shipped_decomposition_model
+from engine.gc.flame import FlameModel, flame_class, shipped_flame
+from engine.gc.gasification import (
+    ELIMINATION,
+    GasificationModel,
+    decomposition_mechanism,
+    eliminated_gas_fraction,
+    shipped_gasification,
+)
 from engine.gc.tables import constant
-from engine.polymer import Polymer
+from engine.polymer import Polymer, parse_polymer
+
+#: The chain an elimination leaves (PVC less its HCl is a conjugated polyene); its TGA
+#: peak, from the same decomposition model, times the second step.
+POLYENE_SMILES = "*C=C*"
 
 
 @dataclass(frozen=True)
 class Reaction:
-    """One pyrolysis step: virgin solid → (1 − ν_char) fuel gas + ν_char char."""
+    """One pyrolysis step: `consumes` → (1 − ν) gas + ν `leaves` (ν = char_yield).
+
+    Most polymers have one step, virgin → fuel + char. An eliminating polymer (PVC)
+    first loses HX, which is not fuel (fuel_fraction 0), leaving a dehydrohalogenated
+    "intermediate" that then burns to fuel and char.
+    """
 
     pre_exponential_1_s: float
     activation_energy_j_mol: float
     order: float
     heat_of_reaction_j_kg: float
     char_yield: float
+    fuel_fraction: float = 1.0
+    consumes: str = "virgin"
+    leaves: str = "char"
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,8 @@ DISPLAY_UNITS: dict[str, Unit] = {
     "heat_of_combustion_j_kg": Unit("MJ/kg (volatiles)", 1e-6, 1),
     "heat_of_combustion_complete_j_kg": Unit("MJ/kg (complete)", 1e-6, 1),
     "heat_release_capacity_j_gk": Unit("J/g/K", decimals=0),  # as MCC reports it
+    "eliminated_gas_fraction": Unit("kg/kg", decimals=2),
+    "combustion_efficiency": Unit("–", decimals=2),
 }
 
 
@@ -80,6 +102,8 @@ PROPERTY_TITLES: dict[str, str] = {
     "heat_of_combustion_j_kg": "Heat of combustion",
     "heat_of_combustion_complete_j_kg": "Heat of complete combustion",
     "heat_release_capacity_j_gk": "Heat release capacity",
+    "eliminated_gas_fraction": "Non-fuel gas released first (HX, water)",
+    "combustion_efficiency": "Combustion efficiency χ",
 }
 
 
@@ -103,6 +127,10 @@ class MaterialProperties:
     heat_of_combustion_j_kg: float
     heat_of_combustion_complete_j_kg: float
     heat_release_capacity_j_gk: float
+    mechanism: str
+    eliminated_gas_fraction: float
+    flame_class: str
+    combustion_efficiency: float
     groups: dict[str, float] = field(default_factory=dict)
     methods: dict[str, str] = field(default_factory=dict)
 
@@ -127,34 +155,86 @@ _METHODS = {
     "density_kg_m3": "van der Waals volume (Zhao, Abraham & Zissimos 2003) / packing "
     "coefficient 0.681 (Askadskii)",
     "specific_heat_j_kgk": "modified Kopp's rule, solid, 298 K (Hurst & Harrison 1992)",
-    "conductivity_w_mk": "class default (median of the UMD property sets)",
+    "conductivity_w_mk": "class default (median of 11 measured solid polymers, UL FSRI)",
     "emissivity": "class default (median of the UMD property sets)",
     "absorption_coefficient_1_m": "class default (median of the UMD property sets)",
-    "heat_of_reaction_j_kg": "class default (median of the UMD property sets)",
     "char_yield": "char-forming structure features (fitted by this project, resources/gc/char.csv)",
     "heat_of_combustion_complete_j_kg": "oxygen consumption, 13.1 MJ/kg O2 (Huggett 1980)",
     "heat_of_combustion_j_kg": "complete heat of combustion less the char burnt as carbon",
     "heat_release_capacity_j_gk": "Lyon's relation h_c(1−μ)E/(e·R·T_p²) at 1 K/s",
     "reactions": "one first-order step peaking at the estimated TGA peak temperature; "
-    "E = ψ·R·T_p with ψ the UMD median",
+    "E = ψ·R·T_p with ψ the UMD median; an eliminating polymer first loses its HX/water "
+    "at that peak, and its polyene residue decomposes at the peak of *C=C*",
+    "eliminated_gas_fraction": "HX per halogen and water per hydroxyl on an sp3 carbon "
+    "next to a C–H (engine/gc/gasification.py)",
 }
 
 
 def estimate_properties(
-    polymer: Polymer, *, decomposition: DecompositionModel | None = None
+    polymer: Polymer,
+    *,
+    decomposition: DecompositionModel | None = None,
+    gasification: GasificationModel | None = None,
+    flame: FlameModel | None = None,
 ) -> MaterialProperties:
     """All GC estimates for a polymer; raises `CoverageError` for uncovered atoms.
 
     ``decomposition``: the model of the TGA peak (None: the shipped one); a benchmark
-    passes one fitted without the polymer it scores.
+    passes one fitted without the polymer it scores. ``gasification`` (heat of pyrolysis
+    per decomposition mechanism) and ``flame`` (combustion efficiency per flame class)
+    likewise, None: the shipped ones.
     """
     decomposition = decomposition or shipped_decomposition_model()
+    gasification = gasification or shipped_gasification()
+    flame = flame or shipped_flame()
+    mechanism = decomposition_mechanism(polymer)
+    fire = flame_class(polymer)
     groups = est.group_counts(polymer)
     mu = est.char_yield(polymer)
     peak = decomposition.peak_k(polymer)
     kinetics = est.kinetics_from_peak(peak)
     h_vol = est.heat_of_combustion_volatiles(polymer, mu)
-    heat_of_reaction = constant("heat_of_reaction")
+    heat_of_reaction = gasification.heat_of_reaction(mechanism)
+    eliminated = eliminated_gas_fraction(polymer)
+    if not 0 < eliminated < 1 - mu:  # nothing, or all of the volatiles: one step
+        eliminated = 0.0
+    reactions = (
+        Reaction(
+            pre_exponential_1_s=kinetics.pre_exponential_1_s,
+            activation_energy_j_mol=kinetics.activation_energy_j_mol,
+            order=kinetics.order,
+            heat_of_reaction_j_kg=heat_of_reaction,
+            char_yield=mu,
+        ),
+    )
+    if mechanism == ELIMINATION and eliminated > 0:
+        residue = est.kinetics_from_peak(decomposition.peak_k(parse_polymer(POLYENE_SMILES)))
+        reactions = (
+            Reaction(
+                pre_exponential_1_s=kinetics.pre_exponential_1_s,
+                activation_energy_j_mol=kinetics.activation_energy_j_mol,
+                order=kinetics.order,
+                heat_of_reaction_j_kg=heat_of_reaction,
+                char_yield=1.0 - eliminated,
+                fuel_fraction=0.0,
+                leaves="intermediate",
+            ),
+            Reaction(
+                pre_exponential_1_s=residue.pre_exponential_1_s,
+                activation_energy_j_mol=residue.activation_energy_j_mol,
+                order=residue.order,
+                heat_of_reaction_j_kg=heat_of_reaction,
+                char_yield=mu / (1.0 - eliminated),
+                consumes="intermediate",
+            ),
+        )
+    methods = {
+        **_METHODS,
+        "decomposition_peak_k": decomposition.method(),
+        "heat_of_reaction_j_kg": f"{mechanism.replace('_', ' ')} (from structure): "
+        f"{gasification.source}",
+        "combustion_efficiency": f"{fire} flame: {flame.source}",
+    }
     return MaterialProperties(
         smiles=polymer.smiles,
         name=polymer.name,
@@ -166,20 +246,16 @@ def estimate_properties(
         emissivity=constant("emissivity"),
         absorption_coefficient_1_m=constant("absorption_coefficient"),
         decomposition_peak_k=peak,
-        reactions=(
-            Reaction(
-                pre_exponential_1_s=kinetics.pre_exponential_1_s,
-                activation_energy_j_mol=kinetics.activation_energy_j_mol,
-                order=kinetics.order,
-                heat_of_reaction_j_kg=heat_of_reaction,
-                char_yield=mu,
-            ),
-        ),
+        reactions=reactions,
         char_yield=mu,
         heat_of_reaction_j_kg=heat_of_reaction,
         heat_of_combustion_j_kg=h_vol,
         heat_of_combustion_complete_j_kg=est.heat_of_combustion_total(polymer),
         heat_release_capacity_j_gk=est.heat_release_capacity(h_vol, mu, kinetics),
+        mechanism=mechanism,
+        eliminated_gas_fraction=eliminated,
+        flame_class=fire,
+        combustion_efficiency=flame.combustion_efficiency(fire),
         groups=groups,
-        methods={**_METHODS, "decomposition_peak_k": decomposition.method()},
+        methods=methods,
     )

@@ -32,6 +32,11 @@ def _rows(name: str) -> list[dict[str, str]]:
     return rows
 
 
+def table_rows(name: str) -> list[dict[str, str]]:
+    """The rows of a ``resources/gc`` table as text, each checked to have a source."""
+    return _rows(name)
+
+
 @cache
 def element_table(name: str, column: str) -> dict[str, float]:
     """``element → value`` from a per-element table such as ``vdw_volume.csv``."""
