@@ -52,6 +52,8 @@ MIN_PEAK_SHARE = 0.05
 of the highest peak."""
 E_BOUNDS = (40e3, 1e6)
 N_BOUNDS = (0.3, 4.0)
+SCALE_BOUNDS = (0.7, 1.3)
+"""Range of the per-curve factor on the signal (curves after the first of a technique)."""
 HALF_WIDTH_FACTOR = 2.44
 """E = 2.44 R T_p² / W for one first-order step (W: full width of −dα/dT at half height)."""
 
@@ -104,7 +106,8 @@ class KineticFit:
     curves: tuple[CurveFit, ...]
     reference_heating_rate_k_min: float
     residue: float | None
-    """Residue of the whole sample (fraction of initial mass), from the TGA curves."""
+    """Residue of the whole sample (fraction of initial mass), the mean over the TGA
+    curves (each curve has its own, as char yield depends on the heating rate)."""
     warnings: tuple[str, ...] = ()
     """Sentences on parameters the curves do not determine (stopped at a bound)."""
     scheme: str = "parallel"
@@ -164,15 +167,14 @@ def fit_kinetics(curves: Sequence[ThermalCurve], steps: int | None = None) -> Ki
     peaks = _peak_guesses(prepared)
     count = steps or min(len(peaks), MAX_STEPS)
     best = _fit(prepared, beta_ref, _initial(prepared, beta_ref, peaks[:count]))
-    if steps is None:
-        while len(best.tp) < MAX_STEPS:
-            extra, gap = _worst_rate_gap(prepared, best, beta_ref)
-            if gap < MIN_PEAK_SHARE:
-                break
-            trial = _fit(prepared, beta_ref, _initial(prepared, beta_ref, [*best.tp, extra], best))
-            if trial.rms >= (1.0 - STEP_GAIN) * best.rms:
-                break
-            best = trial
+    while len(best.tp) < (steps or MAX_STEPS):
+        extra, gap = _worst_rate_gap(prepared, best, beta_ref)
+        if steps is None and gap < MIN_PEAK_SHARE:
+            break
+        trial = _fit(prepared, beta_ref, _initial(prepared, beta_ref, [*best.tp, extra], best))
+        if steps is None and trial.rms >= (1.0 - STEP_GAIN) * best.rms:
+            break
+        best = trial
     return _result(prepared, beta_ref, best)
 
 
@@ -236,8 +238,12 @@ class _Solution:
     e: tuple[float, ...]
     n: tuple[float, ...]
     fractions: tuple[float, ...]
-    residue: float
     heats: tuple[float, ...]
+    residues: tuple[float, ...]
+    """Per curve: the residue (TGA; 0 for MCC)."""
+    scales: tuple[float, ...]
+    """Per curve: a factor on its signal, 1 for the first curve of each technique (an
+    error in the weighed sample mass, a drifting balance, a rate-dependent char)."""
     rms: float
 
 
@@ -264,6 +270,11 @@ def _initial(
     mccs = [p for p in prepared if p.curve.technique == MCC]
     residue = float(np.mean([p.signal[-1] for p in tgas])) if tgas else 0.0
     loss = max(1.0 - residue, 0.05)
+    if previous is None:
+        residues = tuple(float(p.signal[-1]) if p in tgas else 0.0 for p in prepared)
+        scales = tuple(1.0 for _ in prepared)
+    else:
+        residues, scales = previous.residues, previous.scales
     e, n, fractions, heats = [], [], [], []
     for j, tp in enumerate(tps):
         if previous is not None and j < len(previous.tp):
@@ -280,7 +291,7 @@ def _initial(
         area = float(np.trapezoid(mccs[0].signal, mccs[0].time_s)) if mccs else 0.0
         heats.append(area * share if previous is None else 0.05 * area)
     return _Solution(
-        tuple(tps), tuple(e), tuple(n), tuple(fractions), residue, tuple(heats), np.inf
+        tuple(tps), tuple(e), tuple(n), tuple(fractions), tuple(heats), residues, scales, np.inf
     )
 
 
@@ -321,61 +332,88 @@ def _kissinger(prepared: list[_Prepared], tp: float) -> float | None:
 
 
 class _Layout:
-    """Where each quantity sits in the parameter vector."""
+    """Where each quantity sits in the parameter vector: per step T_p, E/1e5, ln n, then
+    the step fractions (TGA) and heats (MCC), then per curve its residue (TGA curves) and
+    its scale (every curve but the first of its technique)."""
 
-    def __init__(self, k: int, tga: bool, mcc: bool):
+    def __init__(self, k: int, prepared: list[_Prepared]):
         self.k = k
-        self.tga, self.mcc = tga, mcc
-        self.size = 3 * k + (k + 1 if tga else 0) + (k if mcc else 0)
+        techniques = [p.curve.technique for p in prepared]
+        self.tga, self.mcc = TGA in techniques, MCC in techniques
+        self.residue_of = [i for i, t in enumerate(techniques) if t == TGA]
+        self.scale_of = [i for i, t in enumerate(techniques) if techniques.index(t) != i]
+        self.curves = len(prepared)
+        self.size = (
+            3 * k
+            + (k if self.tga else 0)
+            + (k if self.mcc else 0)
+            + len(self.residue_of)
+            + len(self.scale_of)
+        )
 
     def pack(self, s: _Solution, heat_scale: float) -> np.ndarray:
         parts = [np.array(s.tp), np.array(s.e) / 1e5, np.log(np.array(s.n))]
         if self.tga:
-            parts += [np.array(s.fractions), np.array([s.residue])]
+            parts.append(np.array(s.fractions))
         if self.mcc:
             parts.append(np.array(s.heats) / heat_scale)
+        parts.append(np.array([s.residues[i] for i in self.residue_of]))
+        parts.append(np.array([s.scales[i] for i in self.scale_of]))
         return np.concatenate(parts)
 
     def unpack(self, x: np.ndarray, heat_scale: float) -> tuple:
+        """(tp, e, n, fractions, heats, residues per curve, scales per curve)."""
         k = self.k
         tp, e, n = x[:k], x[k : 2 * k] * 1e5, np.exp(x[2 * k : 3 * k])
         i = 3 * k
-        fractions, residue, heats = np.zeros(k), 0.0, np.zeros(k)
+        fractions, heats = np.zeros(k), np.zeros(k)
         if self.tga:
-            fractions, residue = x[i : i + k], float(x[i + k])
-            i += k + 1
+            fractions = x[i : i + k]
+            i += k
         if self.mcc:
             heats = x[i : i + k] * heat_scale
-        return tp, e, n, fractions, residue, heats
+            i += k
+        residues = np.zeros(self.curves)
+        residues[self.residue_of] = x[i : i + len(self.residue_of)]
+        i += len(self.residue_of)
+        scales = np.ones(self.curves)
+        scales[self.scale_of] = x[i : i + len(self.scale_of)]
+        return tp, e, n, fractions, heats, residues, scales
 
-    def bounds(self, heat_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         k = self.k
         lo = [np.full(k, 350.0), np.full(k, E_BOUNDS[0] / 1e5), np.full(k, np.log(N_BOUNDS[0]))]
         hi = [np.full(k, 1300.0), np.full(k, E_BOUNDS[1] / 1e5), np.full(k, np.log(N_BOUNDS[1]))]
-        if self.tga:
-            lo += [np.zeros(k), np.array([-0.2])]  # drifting balances end below zero
-            hi += [np.full(k, 1.2), np.array([1.0])]
-        if self.mcc:
+        if self.tga:  # fractions of the initial mass
+            lo.append(np.zeros(k))
+            hi.append(np.full(k, 1.2))
+        if self.mcc:  # heats over heat_scale
             lo.append(np.zeros(k))
             hi.append(np.full(k, 1e3))
+        lo.append(np.full(len(self.residue_of), -0.2))  # drifting balances end below zero
+        hi.append(np.full(len(self.residue_of), 1.0))
+        lo.append(np.full(len(self.scale_of), SCALE_BOUNDS[0]))
+        hi.append(np.full(len(self.scale_of), SCALE_BOUNDS[1]))
         return np.concatenate(lo), np.concatenate(hi)
 
 
-def _model(p: _Prepared, tp, e, n, fractions, residue, heats, beta_ref):
-    """(signal, rate) of the model along the curve's own program."""
+def _model(p: _Prepared, i: int, params: tuple, beta_ref: float):
+    """(signal, rate) of the model along curve ``i``'s own program."""
+    tp, e, n, fractions, heats, residues, scales = params
     steps = StepArrays(_a_from_peak(tp, e, n, beta_ref), e, n)
     conv = conversion(steps, p.time_s, p.temp_k, p.grid)
     if p.curve.technique == TGA:
-        return residue + fractions @ conv.remaining, fractions @ conv.rate_1_s
-    hrr = heats @ conv.rate_1_s
+        mass = residues[i] + scales[i] * (fractions @ conv.remaining)
+        return mass, scales[i] * (fractions @ conv.rate_1_s)
+    hrr = scales[i] * (heats @ conv.rate_1_s)
     return hrr, hrr
 
 
 def _residuals(x, prepared, layout, heat_scale, beta_ref) -> np.ndarray:
-    tp, e, n, fractions, residue, heats = layout.unpack(x, heat_scale)
+    params = layout.unpack(x, heat_scale)
     out = []
-    for p in prepared:
-        signal, rate = _model(p, tp, e, n, fractions, residue, heats, beta_ref)
+    for i, p in enumerate(prepared):
+        signal, rate = _model(p, i, params, beta_ref)
         weight = 1.0 / np.sqrt(len(p.time_s))
         if p.curve.technique == TGA:
             out.append(weight * (signal - p.signal))
@@ -385,11 +423,9 @@ def _residuals(x, prepared, layout, heat_scale, beta_ref) -> np.ndarray:
 
 def _fit(prepared: list[_Prepared], beta_ref: float, start: _Solution) -> _Solution:
     k = len(start.tp)
-    has_tga = any(p.curve.technique == TGA for p in prepared)
-    has_mcc = any(p.curve.technique == MCC for p in prepared)
-    layout = _Layout(k, has_tga, has_mcc)
+    layout = _Layout(k, prepared)
     heat_scale = max(max(start.heats, default=0.0), 1.0)
-    lo, hi = layout.bounds(heat_scale)
+    lo, hi = layout.bounds()
     x0 = np.clip(layout.pack(start, heat_scale), lo + 1e-9, hi - 1e-9)
     result = least_squares(
         _residuals,
@@ -401,7 +437,7 @@ def _fit(prepared: list[_Prepared], beta_ref: float, start: _Solution) -> _Solut
         xtol=1e-7,
         max_nfev=100 * layout.size,
     )
-    tp, e, n, fractions, residue, heats = layout.unpack(result.x, heat_scale)
+    tp, e, n, fractions, heats, residues, scales = layout.unpack(result.x, heat_scale)
     rms = float(np.sqrt(np.mean(result.fun**2)))
     order = np.argsort(tp)
     return _Solution(
@@ -409,8 +445,9 @@ def _fit(prepared: list[_Prepared], beta_ref: float, start: _Solution) -> _Solut
         tuple(e[order]),
         tuple(n[order]),
         tuple(fractions[order]),
-        residue,
         tuple(heats[order]),
+        tuple(residues),
+        tuple(scales),
         rms,
     )
 
@@ -421,8 +458,8 @@ def _worst_rate_gap(
     """Temperature where the measured rate most exceeds the model's (a missing step), and
     by how much, as a share of the measured peak."""
     worst, where = -np.inf, prepared[0].peak_k
-    for p in prepared:
-        _, rate = _model(p, *_arrays(s), beta_ref)
+    for i, p in enumerate(prepared):
+        _, rate = _model(p, i, _arrays(s), beta_ref)
         gap = (p.rate - rate) / p.rate_peak
         i = int(np.argmax(gap))
         if gap[i] > worst:
@@ -436,8 +473,9 @@ def _arrays(s: _Solution) -> tuple:
         np.array(s.e),
         np.array(s.n),
         np.array(s.fractions),
-        s.residue,
         np.array(s.heats),
+        np.array(s.residues),
+        np.array(s.scales),
     )
 
 
@@ -445,9 +483,11 @@ def _arrays(s: _Solution) -> tuple:
 
 
 def _result(prepared: list[_Prepared], beta_ref: float, s: _Solution) -> KineticFit:
-    tp, e, n, fractions, residue, heats = _arrays(s)
+    tp, e, n, fractions, heats, residues, _ = _arrays(s)
     a = _a_from_peak(tp, e, n, beta_ref)
-    has_tga = any(p.curve.technique == TGA for p in prepared)
+    tga_index = [i for i, p in enumerate(prepared) if p.curve.technique == TGA]
+    has_tga = bool(tga_index)
+    residue = float(np.mean(residues[tga_index])) if has_tga else 0.0
     beta_k_min = beta_ref * 60.0
     if has_tga:
         kept = max(residue, 0.0)
@@ -469,7 +509,7 @@ def _result(prepared: list[_Prepared], beta_ref: float, s: _Solution) -> Kinetic
         )
         for j in range(len(tp))
     )
-    quality = tuple(_curve_fit(p, s, beta_ref) for p in prepared)
+    quality = tuple(_curve_fit(p, i, s, beta_ref) for i, p in enumerate(prepared))
     return KineticFit(
         steps, quality, beta_k_min, float(residue) if has_tga else None, _bound_warnings(s)
     )
@@ -494,15 +534,15 @@ def _bound_warnings(s: _Solution) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _curve_fit(p: _Prepared, s: _Solution, beta_ref: float) -> CurveFit:
-    signal, _ = _model(p, *_arrays(s), beta_ref)
+def _curve_fit(p: _Prepared, i: int, s: _Solution, beta_ref: float) -> CurveFit:
+    signal, _ = _model(p, i, _arrays(s), beta_ref)
     measured = p.signal
     if p.curve.technique == MCC:
         signal, measured = signal / p.rate_peak, measured / p.rate_peak
     error = signal - measured
     spread = float(np.sum((measured - measured.mean()) ** 2))
     r2 = 1.0 - float(np.sum(error**2)) / spread if spread > 0 else 0.0
-    fitted_peak = _fitted_peak_k(p, s, beta_ref)
+    fitted_peak = _fitted_peak_k(p, i, s, beta_ref)
     tga = p.curve.technique == TGA
     return CurveFit(
         name=p.curve.name,
@@ -517,7 +557,7 @@ def _curve_fit(p: _Prepared, s: _Solution, beta_ref: float) -> CurveFit:
     )
 
 
-def _fitted_peak_k(p: _Prepared, s: _Solution, beta_ref: float) -> float:
+def _fitted_peak_k(p: _Prepared, i: int, s: _Solution, beta_ref: float) -> float:
     """Peak of the model's rate along the curve's own program refined to 0.1 K (so the
     comparison does not depend on the data's spacing)."""
     temp_k = np.arange(p.temp_k[0], p.temp_k[-1], 0.1)
@@ -526,5 +566,5 @@ def _fitted_peak_k(p: _Prepared, s: _Solution, beta_ref: float) -> float:
     else:  # a program that holds or cools: a linear ramp at its heating rate
         time_s = (temp_k - temp_k[0]) / p.curve.heating_rate_k_s
     ramp = _Prepared(p.curve, time_s, temp_k, temp_k, temp_k, 1.0, 0.0, program(time_s, temp_k))
-    _, rate = _model(ramp, *_arrays(s), beta_ref)
+    _, rate = _model(ramp, i, _arrays(s), beta_ref)
     return float(temp_k[int(np.argmax(rate))])
