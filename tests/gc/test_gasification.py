@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from engine.cone.gc_material import cone_material, specific_heat_table
+from engine.cone.gc_material import cone_material
 from engine.gc.gasification import (
     CHAR_FORMING,
     ELIMINATION,
@@ -77,13 +77,6 @@ def test_heat_of_pyrolysis_follows_the_mechanism_of_the_shipped_model():
         props = estimate_properties(parse_polymer(smiles))
         assert props.heat_of_reaction_j_kg == model.heat_of_reaction(mechanism)
         assert mechanism.replace("_", " ") in props.methods["heat_of_reaction_j_kg"]
-
-
-def test_specific_heat_rises_with_temperature_as_van_krevelen_says():
-    (t0, c0), (t1, c1) = specific_heat_table(1000.0)
-    assert c0 == pytest.approx(1000.0 * (0.106 + 3e-3 * (t0 + 273.15)))
-    assert c1 / c0 == pytest.approx((0.106 + 3e-3 * (t1 + 273.15)) / (0.106 + 3e-3 * 300.15))
-    assert 2.5 < c1 / c0 < 2.8
 
 
 def _records():
