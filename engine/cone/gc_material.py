@@ -10,8 +10,9 @@ intermediate otherwise has the virgin's properties, the char the class defaults 
 The specific heat is the GC value at 25 °C, constant. Van Krevelen's rise of the
 solid's c_p with temperature, c_p(T) = c_p(298 K)·(0.106 + 3.0e-3·T/K) (Properties of
 Polymers, 4th ed. 2009, ch. 5), was tried: with the heats of pyrolysis refitted, it made
-the cone validation worse (median t_ig error 40 % against 23 %, pHRR 32 % against 16 %),
-because the solver ignites on a critical mass flux that the slower heating delays.
+the leave-one-polymer-out cone validation worse (median t_ig error 47 % against 27 %,
+pHRR 44 % against 23 %; benchmarks/bench_cone_validation.py, 2026-12-05), because the
+solver ignites on a critical mass flux that the slower heating delays.
 
 The heat of combustion the solver applies is per kg of fuel: the volatiles' heat spread
 over the fuel only, since HX and water carry none of it.
