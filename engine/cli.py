@@ -106,11 +106,14 @@ def cmd_gc(args: argparse.Namespace) -> int:
     width = max(len(name) for name, *_ in props.display_rows())
     for name, value, unit, method in props.display_rows():
         print(f"  {name:<{width}}  {DISPLAY_UNITS[name].format(value):>10}  {unit:<24} {method}")
-    r = props.reactions[0]
-    print(
-        f"  pyrolysis: A = {r.pre_exponential_1_s:.3g} 1/s, E = "
-        f"{r.activation_energy_j_mol / 1e3:.1f} kJ/mol, n = {r.order:g}"
-    )
+    print(f"  mechanism: {props.mechanism.replace('_', ' ')}; flame: {props.flame_class}")
+    for r in props.reactions:
+        gas = "fuel gas" if r.fuel_fraction == 1.0 else f"gas ({r.fuel_fraction:.0%} fuel)"
+        print(
+            f"  pyrolysis: {r.consumes} → {gas} + {r.char_yield:.2f} {r.leaves}: "
+            f"A = {r.pre_exponential_1_s:.3g} 1/s, E = "
+            f"{r.activation_energy_j_mol / 1e3:.1f} kJ/mol, n = {r.order:g}"
+        )
     groups = ", ".join(f"{n:g} × {g}" for g, n in sorted(props.groups.items()))
     print(f"  groups: {groups}")
     return 0
