@@ -5,6 +5,7 @@ import math
 import pytest
 
 from engine.cone.gc_material import cone_material
+from engine.cone.material import ConeMaterial
 from engine.gc.gasification import (
     CHAR_FORMING,
     ELIMINATION,
@@ -109,3 +110,9 @@ def test_shipped_model_has_a_value_per_mechanism_and_a_fallback():
     assert math.isfinite(model.fallback_j_kg)
     assert set(model.heats_j_kg) == {UNZIPPING, RANDOM_SCISSION, CHAR_FORMING, ELIMINATION}
     assert "fitted by this project" in model.source
+
+
+def test_pvc_material_round_trips_through_json_with_its_non_fuel_step():
+    material = cone_material(estimate_properties(parse_polymer("*CC(*)Cl", name="PVC")))
+    again = ConeMaterial.from_json(material.to_json())
+    assert again == material
