@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from engine import __version__
 from engine.workspace import WorkspaceError, read_json_file, write_json_atomic
 from trinity_gui.context import AppContext
+from trinity_gui.jobs import Job
 from trinity_gui.settings_dialog import SettingsDialog
 from trinity_gui.views.cone_view import ConeView
 from trinity_gui.views.data_view import DataView
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         self.context.activeModelChanged.connect(self._use_predictor)
         jobs = self.context.jobs
         jobs.started.connect(self._job_started)
+        jobs.finished.connect(self._kinetics_fitted)
         for signal in (jobs.finished, jobs.failed, jobs.cancelled):
             signal.connect(self._job_ended)
         self.jobs_dock.toggleViewAction().toggled.connect(self._save_state)
@@ -260,15 +262,45 @@ class MainWindow(QMainWindow):
             self.open_files([Path(p) for p in paths])
 
     def open_files(self, paths: list[Path]) -> None:
-        """Route dropped or opened files: ONNX models to Models, tables to Data."""
+        """Route dropped or opened files: ONNX models to Models, TGA and MCC runs to a
+        kinetics fit for the polymer shown, tables to Data."""
+        from engine.thermal.curves import looks_like_thermal
+
         models = [p for p in paths if p.suffix.lower() == ".onnx"]
         tables = [p for p in paths if p.suffix.lower() != ".onnx"]
+        thermal = [p for p in tables if looks_like_thermal(p)]
+        tables = [p for p in tables if p not in thermal]
+        if thermal:
+            self.fit_kinetics(thermal)
         if models:
             self.models_view.load_onnx(models)
             self.tabs.setCurrentWidget(self.models_view)
         if tables:
             self.data_view.import_files(tables)
             self.tabs.setCurrentWidget(self.data_view)
+
+    def fit_kinetics(self, paths: list[Path]) -> Job | None:
+        """Queue the kinetics fit of TGA/MCC ``paths`` for the polymer shown; when it
+        ends, the Properties tab lists the steps and the cone test adds their curve."""
+        from engine.thermal.material import measured_kinetics
+
+        polymer = self.polymer_input.polymer()
+        names = ", ".join(p.name for p in paths)
+        if polymer is None:
+            self.statusBar().showMessage(
+                f"Choose a polymer first: the kinetics in {names} are fitted for the "
+                "polymer shown.", JOB_END_MESSAGE_MS)
+            return None
+        job = Job(f"Kinetics of {polymer.name or polymer.smiles} from {names}", "kinetics",
+                  lambda progress, cancel: measured_kinetics(paths, polymer))
+        return self.context.jobs.submit(job)
+
+    def _kinetics_fitted(self, job: Job) -> None:
+        if job.kind != "kinetics":
+            return
+        self.properties_view.set_kinetics(job.result)
+        self.cone_view.set_kinetics(job.result)
+        self.tabs.setCurrentWidget(self.cone_view)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():

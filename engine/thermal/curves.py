@@ -86,6 +86,19 @@ def read_curve(
     return _build(path, columns, rows, meta, lines[:header_at], heating_rate_k_min, initial_mass_mg)
 
 
+def looks_like_thermal(path: str | Path) -> bool:
+    """Whether ``path`` reads as a TGA or MCC run (a temperature column beside a mass or
+    HRR column over rows of numbers), so a dropped file can be routed without fitting it.
+    Unreadable files are not thermal runs here; `read_curve` says what is wrong."""
+    try:
+        text = _text(Path(path))
+        lines = [line.strip().lstrip("\ufeff") for line in text.splitlines()[:400]]
+        _find_header(lines, Path(path))
+    except (ThermalDataError, OSError):
+        return False
+    return True
+
+
 # Text and layout -----------------------------------------------------------------------
 
 

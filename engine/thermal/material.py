@@ -21,14 +21,42 @@ the GC material of `engine.cone.gc_material.cone_material`, unchanged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from engine.cone.gc_material import MIN_CHAR_YIELD, cone_material
 from engine.cone.material import Component, ConeMaterial
 from engine.gc.properties import MaterialProperties, estimate_properties
 from engine.gc.tables import constant
-from engine.polymer import parse_polymer
-from engine.thermal.kinetics import KineticsError, KineticStep
+from engine.polymer import Polymer, parse_polymer
+from engine.thermal.curves import read_curve
+from engine.thermal.kinetics import KineticFit, KineticsError, KineticStep, fit_kinetics
+
+
+@dataclass(frozen=True, eq=False)
+class MeasuredKinetics:
+    """A fit of the files of one polymer and the cone material it gives that polymer."""
+
+    smiles: str
+    sources: tuple[str, ...]
+    fit: KineticFit
+    material: ConeMaterial
+
+    @property
+    def label(self) -> str:
+        """How the window names the curve simulated with these kinetics."""
+        return f"kinetics from {', '.join(self.sources)}"
+
+
+def measured_kinetics(
+    paths: Sequence[str | Path], polymer: Polymer, steps: int | None = None
+) -> MeasuredKinetics:
+    """Read ``paths``, fit their kinetics and build ``polymer``'s material with them."""
+    curves = [read_curve(p) for p in paths]
+    fit = fit_kinetics(curves, steps)
+    props = estimate_properties(polymer)
+    material = measured_material(fit.steps, props, polymer.name or None)
+    return MeasuredKinetics(polymer.smiles, tuple(Path(p).name for p in paths), fit, material)
 
 
 def kinetics_material(

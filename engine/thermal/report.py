@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from engine.cone.material import tga_peak_temperature_c
+from engine.gc.properties import MaterialProperties
 from engine.thermal.kinetics import KineticFit
 
 
@@ -52,3 +54,31 @@ def describe(fit: KineticFit) -> list[str]:
             f"{c.peak_fitted_c:.0f} °C fitted{residue}"
         )
     return lines
+
+
+BESIDE_GC_HEADER = ("Source", *STEP_HEADER[1:])
+
+
+def beside_gc_rows(fit: KineticFit, props: MaterialProperties) -> list[tuple[str, ...]]:
+    """The GC estimate's steps, then the measured ones, in the columns of `STEP_HEADER`
+    (the first naming the source), every peak at the fit's reference heating rate so the
+    two can be compared. A GC step's mass fraction is not estimated ('–'); its residue
+    yield is its char yield."""
+    rate = fit.reference_heating_rate_k_min
+    rows = []
+    for i, r in enumerate(props.reactions, 1):
+        a, e, n = r.pre_exponential_1_s, r.activation_energy_j_mol, r.order
+        rows.append(
+            (
+                f"GC estimate, step {i}" if len(props.reactions) > 1 else "GC estimate",
+                f"{a:.3g}",
+                f"{e / 1e3:.1f}",
+                f"{n:.2f}",
+                "–",
+                f"{r.char_yield:.2f}",
+                f"{tga_peak_temperature_c(a, e, n, rate):.0f}",
+            )
+        )
+    for row in step_rows(fit):
+        rows.append((f"Measured, step {row[0]}", *row[1:]))
+    return rows

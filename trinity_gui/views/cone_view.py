@@ -9,7 +9,7 @@ latest setting runs when the worker is free.
 from __future__ import annotations
 
 import math
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,7 @@ from engine.cone.comparison import (
 from engine.cone.gc_material import cone_material
 from engine.cone.material import ConeMaterial
 from engine.cone.scenario import BACKINGS, ConeScenario
+from engine.cone.solver import simulate_one
 from engine.experiments import shipped_experiments, typical_thickness_mm
 from engine.gc.groups import CoverageError
 from engine.gc.properties import estimate_properties
@@ -61,6 +62,7 @@ MAX_FLUX_KW_M2 = 100
 SIMULATED = QColor("#1f4e9c")
 PREDICTED = QColor("#d95f02")
 MEASURED = QColor(90, 90, 90, 170)
+KINETICS = QColor("#1b9e77")
 METRIC_ROWS = (
     ("tig_s", "t_ig (s)"),
     ("phrr_kw_m2", "pHRR (kW/m²)"),
@@ -74,18 +76,27 @@ class _Signals(QObject):
 
 
 class _CompareTask(QRunnable):
-    """One `compare` call on the pool; emits (polymer, answer or unexpected error)."""
+    """One `compare` call on the pool, and the same scenario with measured kinetics when
+    there are some; emits (polymer, answer or unexpected error, kinetics result or
+    error or None)."""
 
-    def __init__(self, signals: _Signals, settings: dict) -> None:
+    def __init__(self, signals: _Signals, settings: dict, kinetics=None) -> None:
         super().__init__()
-        self.signals, self.settings = signals, settings
+        self.signals, self.settings, self.kinetics = signals, settings, kinetics
 
     def run(self) -> None:
         try:
             outcome = compare(**self.settings)
         except Exception as exc:  # keep the window alive; the status line shows it
             outcome = exc
-        self.signals.done.emit((self.settings["polymer"], outcome))
+        measured = None
+        scenario = getattr(outcome, "scenario", None)
+        if self.kinetics is not None and scenario is not None:
+            try:
+                measured = simulate_one(replace(scenario, material=self.kinetics.material))
+            except Exception as exc:  # its own sentence; the GC curve still shows
+                measured = exc
+        self.signals.done.emit((self.settings["polymer"], outcome, measured))
 
 
 class ConeView(QWidget):
@@ -97,6 +108,8 @@ class ConeView(QWidget):
         self.material: ConeMaterial | None = None
         self.predictor = None
         self.comparison: Comparison | None = None
+        self.kinetics = None  # engine.thermal.material.MeasuredKinetics of this polymer
+        self.kinetics_result = None  # its ConeResult, or the exception that stopped it
         self._experiments = shipped_experiments()
         self._busy = self._pending = False
         self._solver_warm = False
@@ -142,6 +155,10 @@ class ConeView(QWidget):
     def set_polymer(self, polymer: Polymer | None) -> None:
         """Show ``polymer`` (None clears the view); its GC material is the solver's input."""
         self.polymer, self.material = polymer, None
+        if self.kinetics is not None and (
+            polymer is None or polymer.smiles != self.kinetics.smiles
+        ):
+            self.kinetics = self.kinetics_result = None  # measured on another polymer
         if polymer is not None:
             try:
                 self.material = cone_material(estimate_properties(polymer))
@@ -152,6 +169,16 @@ class ConeView(QWidget):
         if polymer is None:
             self._clear("Choose a polymer to simulate its cone test.")
             return
+        self._request()
+
+    def set_kinetics(self, kinetics) -> None:
+        """Also simulate with measured kinetics (`engine.thermal.material.MeasuredKinetics`)
+        while their polymer is shown; None drops them."""
+        if kinetics is not None and (
+            self.polymer is None or self.polymer.smiles != kinetics.smiles
+        ):
+            kinetics = None  # fitted for a polymer no longer shown
+        self.kinetics, self.kinetics_result = kinetics, None
         self._request()
 
     def set_predictor(self, predictor) -> None:
@@ -283,6 +310,9 @@ class ConeView(QWidget):
         item.showGrid(x=True, y=True, alpha=0.15)
         self.legend = BelowLegend(item, labelTextSize="10pt", labelTextColor="k", frame=False)
         self.simulated_curve = pg.PlotDataItem(pen=pg.mkPen(SIMULATED, width=2.2))
+        self.kinetics_curve = pg.PlotDataItem(
+            pen=pg.mkPen(KINETICS, width=2.2, style=Qt.PenStyle.DashLine)
+        )
         self.predicted_curve = pg.PlotDataItem(pen=pg.mkPen(PREDICTED, width=2.2))
         self.band_upper = pg.PlotCurveItem(pen=pg.mkPen(None))
         self.band_lower = pg.PlotCurveItem(pen=pg.mkPen(None))
@@ -300,6 +330,7 @@ class ConeView(QWidget):
             self.band_lower,
             self.band,
             self.simulated_curve,
+            self.kinetics_curve,
             self.predicted_curve,
             self.simulated_markers,
             self.predicted_markers,
@@ -342,15 +373,16 @@ class ConeView(QWidget):
             "predictor": self.predictor,
             "experiments": self._experiments,
         }
-        self._pool.start(_CompareTask(self._signals, settings))
+        self._pool.start(_CompareTask(self._signals, settings, self.kinetics))
 
-    def _finished(self, answer: tuple[Polymer, Comparison | Exception]) -> None:
-        polymer, outcome = answer
+    def _finished(self, answer: tuple[Polymer, Comparison | Exception, object]) -> None:
+        polymer, outcome, measured = answer
         self._busy = False
         self._solver_warm = True
         # A stale answer for this polymer still shows (live feel while dragging);
         # one for a polymer no longer chosen does not.
         if polymer is self.polymer:
+            self.kinetics_result = measured if self.kinetics is not None else None
             if isinstance(outcome, Exception):
                 self._clear(f"The comparison failed: {outcome}", error=True)
             else:
@@ -364,6 +396,7 @@ class ConeView(QWidget):
         self.comparison = None
         for curve in (
             self.simulated_curve,
+            self.kinetics_curve,
             self.predicted_curve,
             self.band_upper,
             self.band_lower,
@@ -384,13 +417,21 @@ class ConeView(QWidget):
         marked = set()
         sim = comparison.simulated
         sim_metrics = simulated_metrics(sim) if sim is not None else None
+        measured_kinetics = self._kinetics_shown()
         if sim is not None:
             self.simulated_curve.setData(sim.time_s, sim.hrr_kw_m2)
-            self.legend.addItem(self.simulated_curve, "Simulated")
+            self.legend.addItem(
+                self.simulated_curve, "Simulated, GC kinetics" if measured_kinetics else "Simulated"
+            )
             marked |= _mark(self.simulated_markers, sim.time_s, sim.hrr_kw_m2, sim_metrics)
         else:
             self.simulated_curve.setData([], [])
             self.simulated_markers.setData([], [])
+        if measured_kinetics is not None:
+            self.kinetics_curve.setData(measured_kinetics.time_s, measured_kinetics.hrr_kw_m2)
+            self.legend.addItem(self.kinetics_curve, f"Simulated, {self.kinetics.label}")
+        else:
+            self.kinetics_curve.setData([], [])
         pred = comparison.predicted
         if pred is not None:
             self.predicted_curve.setData(pred.time_s, pred.hrr_kw_m2)
@@ -424,6 +465,13 @@ class ConeView(QWidget):
         self.plot.plotItem.setTitle(self._title(), size="12pt", color="#000")
         self._fit_time_axis(comparison)
         self._report(comparison)
+
+    def _kinetics_shown(self):
+        """The run with measured kinetics, when there is one that worked."""
+        result = self.kinetics_result
+        if self.kinetics is None or result is None or isinstance(result, Exception):
+            return None
+        return result if result.ok else None
 
     def _fit_time_axis(self, comparison: Comparison) -> None:
         """Autoscale, but end the time axis where the last curve has died down: a
@@ -487,6 +535,14 @@ class ConeView(QWidget):
         )
         if comparison.simulation_error:
             parts.insert(0, f"Simulation failed: {comparison.simulation_error}")
+        result = self.kinetics_result
+        if self.kinetics is not None and result is not None:
+            if isinstance(result, Exception) or not result.ok:
+                reason = result if isinstance(result, Exception) else result.message
+                problems.append(str(reason))
+                parts.append(f"The run with {self.kinetics.label} failed: {reason}")
+            else:
+                parts.append(f"Dashed: the same test with {self.kinetics.label}.")
         self.status.setStyleSheet("color: #b00020;" if problems else "")
         self.status.setText(" ".join(parts))
 

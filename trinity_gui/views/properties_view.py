@@ -28,6 +28,7 @@ from engine.gc.properties import (
     estimate_properties,
 )
 from engine.polymer import Polymer
+from engine.thermal.report import BESIDE_GC_HEADER, beside_gc_rows
 
 NUMBER_ALIGNMENT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 #: The property table scrolls rather than shrink below this many rows.
@@ -74,10 +75,23 @@ class PropertiesView(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.groups.itemSelectionChanged.connect(self._groups_selected)
 
+        # Measured kinetics (a TGA or MCC file dropped on the window), beside GC's.
+        self._kinetics = None
+        self.kinetics_heading = _heading("Pyrolysis steps: measured and estimated")
+        self.kinetics_note = QLabel()
+        self.kinetics_note.setWordWrap(True)
+        self.kinetics_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.kinetics_table = _table(list(BESIDE_GC_HEADER))
+        self.kinetics_table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+
         layout = QVBoxLayout(self)
         layout.addWidget(_heading("Estimated properties (group contribution)"))
         layout.addWidget(self.status)
         layout.addWidget(self.table)
+        for widget in (self.kinetics_heading, self.kinetics_note, self.kinetics_table):
+            layout.addWidget(widget)
+            widget.setVisible(False)
         layout.addWidget(_heading("Groups found per repeat unit"))
         layout.addWidget(self.groups, stretch=1)
         self.set_polymer(None)
@@ -103,7 +117,44 @@ class PropertiesView(QWidget):
                 self._atoms = group_atoms(polymer)
                 self._fill(properties)
         self._properties = properties
+        if self._kinetics is not None and (polymer is None
+                                           or polymer.smiles != self._kinetics.smiles):
+            self._kinetics = None  # measured on another polymer
+        self._fill_kinetics()
         self.propertiesChanged.emit(properties)
+
+    def set_kinetics(self, kinetics) -> None:
+        """List measured steps (`engine.thermal.material.MeasuredKinetics`) beside the GC
+        estimate while their polymer is shown; None hides them."""
+        shown = self._properties
+        if kinetics is not None and (shown is None or shown.smiles != kinetics.smiles):
+            kinetics = None  # fitted for a polymer no longer shown
+        self._kinetics = kinetics
+        self._fill_kinetics()
+
+    def _fill_kinetics(self) -> None:
+        kinetics, properties = self._kinetics, self._properties
+        shown = kinetics is not None and properties is not None
+        for widget in (self.kinetics_heading, self.kinetics_note, self.kinetics_table):
+            widget.setVisible(shown)
+        if not shown:
+            self.kinetics_table.setRowCount(0)
+            return
+        fit = kinetics.fit
+        notes = [f"Measured: {kinetics.label}; fit rms {fit.rms:.4f}, R² {fit.r2:.4f}. "
+                 f"Peaks at {fit.reference_heating_rate_k_min:.3g} K/min. The cone test "
+                 "shows the curve simulated with the measured steps as a dashed line.",
+                 *fit.warnings]
+        self.kinetics_note.setText(" ".join(notes))
+        rows = beside_gc_rows(fit, properties)
+        self.kinetics_table.setRowCount(len(rows))
+        for i, row in enumerate(rows):
+            for column, text in enumerate(row):
+                item = QTableWidgetItem(text)
+                if column:
+                    item.setTextAlignment(NUMBER_ALIGNMENT)
+                self.kinetics_table.setItem(i, column, item)
+        _fit_rows(self.kinetics_table, len(rows))
 
     def _status(self, text: str, style: str) -> None:
         self.status.setText(text)
