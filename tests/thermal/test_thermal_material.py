@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from engine.cone.material import ConeMaterial
+from engine.cone.material import ConeMaterial, tga_peak_temperature_c
 from engine.gc.properties import estimate_properties
 from engine.polymer import parse_polymer
+from engine.thermal.curves import looks_like_thermal
 from engine.thermal.kinetics import KineticsError, KineticStep
-from engine.thermal.material import kinetics_material, measured_material
-from engine.thermal.simulate import StepArrays, linear_program, mass_loss_rate
+from engine.thermal.material import kinetics_material, measured_kinetics, measured_material
+from engine.thermal.simulate import StepArrays, linear_program, mass_loss_rate, tga_mass
 
 PMMA = "*CC(*)(C)C(=O)OC"
 EARLY = KineticStep(1e10, 150e3, 1.0, 0.0, 372.0, 0.3)
@@ -77,3 +78,35 @@ def test_mcc_steps_take_the_gc_char_yield():
 def test_no_steps_is_one_sentence():
     with pytest.raises(KineticsError, match="no kinetic steps"):
         kinetics_material([], PMMA)
+
+
+def test_measured_kinetics_of_files_for_a_polymer(tmp_path):
+    from engine.thermal.report import beside_gc_rows
+
+    time_s, temp_k = linear_program(150.0, 650.0, 10.0)
+    steps = StepArrays(np.array([1e13]), np.array([200e3]), np.array([1.0]))
+    mass = tga_mass(steps, np.array([0.97]), 0.03, time_s, temp_k)
+    path = tmp_path / "run.csv"
+    rows = "\n".join(
+        f"{t - 273.15:.1f},{s:.1f},{m:.6f}" for t, s, m in zip(temp_k, time_s, mass, strict=True)
+    )
+    path.write_text(f"temperature_c,time_s,mass_fraction\n{rows}\n", encoding="utf-8")
+    polymer = parse_polymer(PMMA, name="PMMA")
+    measured = measured_kinetics([path], polymer)
+    assert measured.smiles == polymer.smiles and measured.label == "kinetics from run.csv"
+    assert pytest.approx(200e3, rel=0.05) == measured.material.reactions[0].E
+    rows = beside_gc_rows(measured.fit, estimate_properties(polymer))
+    assert rows[0][0] == "GC estimate" and rows[-1][0] == "Measured, step 1"
+    assert float(rows[-1][6]) == pytest.approx(tga_peak_temperature_c(1e13, 200e3, 1.0, 10), abs=2)
+
+
+def test_only_thermal_runs_look_like_thermal_runs(tmp_path):
+    tga = tmp_path / "tga.csv"
+    tga.write_text("Temp./°C;Mass/%\n" + "\n".join(f"{t};{100 - t / 10}" for t in range(20)))
+    cone = tmp_path / "cone.csv"
+    cone.write_text("time_s,hrr_kw_m2\n" + "\n".join(f"{t},{t * 2}" for t in range(20)))
+    table = tmp_path / "tests.csv"
+    table.write_text("smiles,heat_flux_kw_m2,thickness_mm\n*CC*,50,3\n")
+    assert looks_like_thermal(tga)
+    assert not looks_like_thermal(cone) and not looks_like_thermal(table)
+    assert not looks_like_thermal(tmp_path / "missing.csv")
