@@ -256,7 +256,7 @@ def _pack(scenarios: list[ConeScenario], cell_size_mm: float) -> dict[str, np.nd
         for r, x in enumerate(s.material.reactions):
             reac[b, :5, r] = (x.A, x.E, x.n, x.heat_of_reaction, x.gas_yield)
             if gas_cp is not None:
-                reac[b, 5:, r] = (x.heat_reference_temperature_c + KELVIN, x.gas_yield * gas_cp, 1)
+                reac[b, 5:8, r] = (x.heat_reference_temperature_c + KELVIN, x.gas_yield * gas_cp, 1)
             reac[b, 8, r] = x.fuel_yield
             link[b, :, r] = (x.source, -1 if x.residue is None else x.residue)
         dx = s.thickness_mm * 1e-3 / n_sample[b]

@@ -57,12 +57,15 @@ def test_first_step_of_non_fuel_gas_delays_ignition_to_the_fuel_step():
     assert inert_first.tig_s > burning.tig_s + 5.0
 
 
-def test_heat_released_is_efficiency_times_heat_of_combustion_times_fuel_mass():
+@pytest.mark.parametrize("gas_specific_heat", [None, 1800.0])
+def test_heat_released_is_efficiency_times_heat_of_combustion_times_fuel_mass(gas_specific_heat):
     """Ignition by a surface temperature reached before any reaction, so every kg of
-    fuel burns: THR = χ·ΔH_c·(mass of fuel) with fuel = 0.4·0.75 of the virgin mass."""
+    fuel burns: THR = χ·ΔH_c·(mass of fuel) with fuel = 0.4·0.75 of the virgin mass;
+    the same with heats of reaction by Kirchhoff's law (a gas specific heat)."""
     thickness_mm = 3.0
+    material = dataclasses.replace(_two_step(0.0), gas_specific_heat=gas_specific_heat)
     scenario = ConeScenario(
-        _two_step(0.0),
+        material,
         50.0,
         thickness_mm,
         ignition="temperature",
