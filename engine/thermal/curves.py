@@ -81,9 +81,40 @@ def read_curve(
     text = _text(path)
     lines = [line.strip().lstrip("\ufeff") for line in text.splitlines()]
     header_at, delimiter, columns = _find_header(lines, path)
-    meta = _metadata(lines[:header_at])
+    meta_lines = lines[:header_at]
+    meta = _metadata(meta_lines)
+    sibling, sibling_lines = _sibling_metadata(path)
+    meta = {**sibling, **meta}
     rows = _rows(lines[header_at + 1 :], delimiter, len(columns), path)
-    return _build(path, columns, rows, meta, lines[:header_at], heating_rate_k_min, initial_mass_mg)
+    return _build(
+        path,
+        columns,
+        rows,
+        meta,
+        meta_lines + sibling_lines,
+        heating_rate_k_min,
+        initial_mass_mg,
+    )
+
+
+def _sibling_metadata(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The sample mass and temperature program of a NETZSCH export split in two, as the
+    FSRI database keeps it: '…Data…' holds the columns, the '…Meta…' file beside it the
+    '#SAMPLE MASS /mg' and '#RANGE' lines. Nothing else is taken from it (FSRI's Meta
+    files sometimes name the wrong material)."""
+    if "Data" not in path.name:
+        return {}, []
+    meta_path = path.with_name(path.name.replace("Data", "Meta", 1))
+    if not meta_path.is_file():
+        return {}, []
+    try:
+        text = _text(meta_path)
+    except (ThermalDataError, OSError):
+        return {}, []
+    lines = [line.strip().lstrip("\ufeff") for line in text.splitlines()]
+    wanted = [line for line in lines if line.startswith("#") and not line.startswith("##")]
+    meta = {k: v for k, v in _metadata(wanted).items() if "sample mass" in k or k == "range"}
+    return meta, [line for line in wanted if line.lower().startswith("#range")]
 
 
 def looks_like_thermal(path: str | Path) -> bool:

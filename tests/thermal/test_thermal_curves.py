@@ -150,3 +150,37 @@ def test_missing_file_and_folder(tmp_path):
         read_curve(tmp_path / "nothing.csv")
     with pytest.raises(ThermalDataError, match="folder"):
         read_curve(tmp_path)
+
+
+def test_fsri_data_file_takes_sample_mass_and_program_from_its_meta_file(tmp_path):
+    """The FSRI layout: '…Data…' with the mass change in mg, the '…Meta…' file beside
+    it with '#SAMPLE MASS /mg' and '#RANGE' in NETZSCH's padded form."""
+    m0 = 4.24
+    rows = "\n".join(
+        f" {t:.5f},{s / 60 + 10:.5f},{(m - 1.0) * m0:.8f},0.1,1.03"
+        for t, s, m in zip(TEMPS, TIMES, MASS, strict=True)
+    )
+    data = tmp_path / "PP_STA_N2_10KData_210824_R1.csv"
+    data.write_text(
+        f"##Temp./°C,Time/min,Mass loss(subtr.2)/mg,DSC(subtr.2)/(mW/mg),Sensit./(uV/mW)\n{rows}\n",
+        encoding="utf-8",
+    )
+    meta = tmp_path / "PP_STA_N2_10KMeta_210824_R1.csv"
+    meta.write_text(
+        "#EXPORTTYPE:                 ,DATA ALL                       \n"
+        "#SAMPLE:                     ,Polypropylene_10K_1            \n"
+        f"#SAMPLE MASS /mg:            ,{m0}                           \n"
+        "#MATERIAL:                   ,PVC                            \n"
+        "#REFERENCE MASS /mg:         ,0                              \n"
+        "#RANGE:                      ,50°C/10.0(K/min)/650°C         \n"
+        "##Temp./°C,Time/min\n 49.73500,10.00917\n",
+        encoding="utf-8",
+    )
+    curve = read_curve(data)
+    assert curve.initial_mass_mg == pytest.approx(m0)
+    assert curve.heating_rate_source == "file" and curve.heating_rate_k_min == pytest.approx(10)
+    assert curve.material is None  # the Meta file's #MATERIAL is not trusted
+    np.testing.assert_allclose(curve.signal, MASS, atol=1e-6)
+    meta.unlink()
+    with pytest.raises(ThermalDataError, match="initial sample mass"):
+        read_curve(data)
