@@ -14,9 +14,12 @@ each a fraction of the backbone atoms and each with the sign its physics sets:
   (PP, PS, PC's isopropylidene): tertiary and quaternary C–C bonds are weaker.
 - ``benzylic`` (−): backbone sp3 carbons carrying an aromatic ring (PS): the benzylic
   radical weakens the next C–C bond further.
-- ``aliphatic_heterolink`` (−): backbone single bonds from an sp3 carbon to O or N
-  (aliphatic esters, ethers, acetals, amides): they break by six-centre β-H elimination
-  and by hydrolysis well below C–C scission (PET, PBT, PA66, POM).
+- ``aliphatic_ester_ether`` (−): a backbone bond from an sp3 carbon to oxygen (the
+  alkyl side of aliphatic esters, ethers): esters break by six-centre β-H elimination
+  well below C–C scission (PET, PBT). The acetal of POM counts as unzipping instead.
+- ``aliphatic_amide`` (−): a backbone bond from an sp3 carbon to nitrogen (the alkyl
+  side of amides, urethanes, amines; PA66): weaker than C–C, but amides outlast
+  esters, so it has a coefficient of its own.
 - ``hx_elimination`` (−): Cl, Br or I on an sp3 carbon next to an sp3 C–H: HX leaves
   first, at about 300 °C (PVC).
 
@@ -51,7 +54,8 @@ DESCRIPTOR_SIGNS: dict[str, int] = {
     "unzipping": -1,
     "substituted_carbon": -1,
     "benzylic": -1,
-    "aliphatic_heterolink": -1,
+    "aliphatic_ester_ether": -1,
+    "aliphatic_amide": -1,
     "hx_elimination": -1,
 }
 DESCRIPTORS = tuple(DESCRIPTOR_SIGNS)
@@ -159,8 +163,10 @@ def _compute_counts(unit: RepeatUnit) -> BackboneCounts:
             counts["substituted_carbon"] += 1
         if any(n.GetIsAromatic() for n in side):
             counts["benzylic"] += 1
-        if not acetal and any(n.GetSymbol() in ("O", "N") for n in along):
-            counts["aliphatic_heterolink"] += 1
+        if not acetal and any(n.GetSymbol() == "O" for n in along):
+            counts["aliphatic_ester_ether"] += 1
+        if any(n.GetSymbol() == "N" for n in along):
+            counts["aliphatic_amide"] += 1
     return BackboneCounts(len(on_backbone), counts)
 
 

@@ -94,8 +94,9 @@ def test_descriptors_see_the_weak_links_physics_names():
     assert d["PMMA"]["unzipping"] == 1 and d["POM"]["unzipping"] == 1
     assert d["PVC"]["hx_elimination"] == 1 and d["PS"]["hx_elimination"] == 0
     assert d["PS"]["benzylic"] == 1 and d["PS"]["backbone_aromatic"] == 0
-    assert d["PET"]["aliphatic_heterolink"] == 1 and d["PA66"]["aliphatic_heterolink"] == 1
-    assert d["POM"]["aliphatic_heterolink"] == 0  # its acetal is counted as unzipping
+    assert d["PET"]["aliphatic_ester_ether"] == 1 and d["PET"]["aliphatic_amide"] == 0
+    assert d["PA66"]["aliphatic_amide"] == 1 and d["PA66"]["aliphatic_ester_ether"] == 0
+    assert d["POM"]["aliphatic_ester_ether"] == 0  # its acetal is counted as unzipping
     assert d["PTFE"]["substituted_carbon"] == 0  # C–F strengthens the chain
     assert d["PVDF"]["unzipping"] == 0 and d["PVDF"]["substituted_carbon"] == 0
     assert d["PEEK"]["backbone_aromatic"] == pytest.approx(18 / 21)
@@ -177,7 +178,7 @@ def test_leaving_out_a_polymer_leaves_out_every_record_of_its_structure():
 
 
 def test_too_few_polymers_is_one_sentence():
-    with pytest.raises(DecompositionDataError, match="too few to fit 6 descriptors"):
+    with pytest.raises(DecompositionDataError, match="too few to fit 7 descriptors"):
         fit_decomposition_model(_synthetic_records()[:3])
 
 
