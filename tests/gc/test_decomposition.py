@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 
 import numpy as np
 import pytest
@@ -21,6 +22,7 @@ from engine.gc.decomposition import (
     read_model,
     shipped_decomposition_model,
     tga_equivalent_k,
+    write_model,
 )
 from engine.gc.estimators import kinetics_from_peak, peak_temperature
 from engine.gc.measured_decomposition import (
@@ -129,6 +131,18 @@ def test_a_table_row_without_a_source_is_refused():
     rows = [{"name": "intercept", "value": "750", "unit": "K", "source": ""}]
     with pytest.raises(ValueError, match="line 2: every row needs a source"):
         read_model(rows, "decomposition.csv")
+
+
+def test_a_written_model_reads_back_the_same(tmp_path):
+    model = DecompositionModel(
+        731.5, ("backbone_aromatic", "hx_elimination"), (80.2, -101.7), "x", 33.3, 11, 0.01
+    )
+    path = tmp_path / "decomposition.csv"
+    write_model(model, path, "2026-01-01", "resources/data/x.csv (A, B)")
+    with open(path, newline="", encoding="utf-8") as handle:
+        back = read_model(list(csv.DictReader(handle)), str(path))
+    assert back.names == model.names and back.coefficients == model.coefficients
+    assert (back.intercept_k, back.loo_error_k, back.polymers) == (731.5, 33.3, 11)
 
 
 def _synthetic_records() -> list[DecompositionRecord]:
@@ -248,3 +262,13 @@ def test_shipped_records_are_typed_and_blends_are_not_fitted():
     fitted = {t.smiles for t in polymer_targets(records)}
     assert not any("." in s for s in fitted)
     assert not any(r.neat for r in records if "-GF" in r.polymer)
+
+
+def test_a_raw_run_read_by_several_tables_counts_once():
+    """The HDPE and PC FSRI runs are in the curve files, the FSRI table and the literature."""
+    keys = [
+        (raw.group(0), r.quantity)
+        for r in load_records()
+        if (raw := re.search(r"01_Data/[^\s,;'\")]+", r.source))
+    ]
+    assert keys and len(keys) == len(set(keys))
