@@ -26,10 +26,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from engine.gc.tables import table_rows
-from engine.polymer import Polymer, atomic_mass_kg_mol
+from engine.polymer import Polymer, RepeatUnit, atomic_mass_kg_mol
 
 ALIPHATIC = "aliphatic"
 AROMATIC = "aromatic"
@@ -81,11 +81,18 @@ def shipped_flame() -> FlameModel:
 def aromatic_carbon_mass_share(polymer: Polymer) -> float:
     """kg of aromatic carbon per kg of polymer."""
     carbon = atomic_mass_kg_mol("C")
-    share = 0.0
-    for unit, w in zip(polymer.units, polymer.unit_mass_fractions, strict=True):
-        aromatic = sum(a.GetSymbol() == "C" and a.GetIsAromatic() for a in unit.mol.GetAtoms())
-        share += w * aromatic * carbon / unit.molar_mass_kg_mol
-    return share
+    return sum(
+        w * _aromatic_carbons(unit.smiles) * carbon / unit.molar_mass_kg_mol
+        for unit, w in zip(polymer.units, polymer.unit_mass_fractions, strict=True)
+    )
+
+
+@lru_cache(maxsize=8192)
+def _aromatic_carbons(smiles: str) -> int:
+    """Aromatic carbon atoms of the unit with this canonical SMILES (cached: generation
+    meets the same units again and again)."""
+    mol = RepeatUnit.from_smiles(smiles).mol
+    return sum(a.GetSymbol() == "C" and a.GetIsAromatic() for a in mol.GetAtoms())
 
 
 def flame_class(polymer: Polymer) -> str:

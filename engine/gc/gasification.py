@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rdkit import Chem
 
@@ -122,8 +122,24 @@ def _leaving_mass(group: str) -> float:
     return atomic_mass_kg_mol(group) + hydrogen  # HX
 
 
+#: Units whose mechanism is kept: generating hypothetical polymers meets the same
+#: units again and again, and reading the structure costs ~0.1 ms a polymer.
+_UNIT_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=_UNIT_CACHE_SIZE)
+def _unit_facts(smiles: str) -> tuple[str, float]:
+    """(mechanism, kg/mol eliminated) of the unit with this canonical SMILES."""
+    unit = RepeatUnit.from_smiles(smiles)
+    return _unit_mechanism(unit), _eliminated_molar_mass(unit)
+
+
 def unit_mechanism(unit: RepeatUnit) -> str:
     """The decomposition mechanism of one repeat unit (module docstring)."""
+    return _unit_facts(unit.smiles)[0]
+
+
+def _unit_mechanism(unit: RepeatUnit) -> str:
     mol = unit.mol
     if _eliminated_molar_mass(unit) > 0:
         return ELIMINATION
@@ -168,7 +184,7 @@ def eliminated_gas_fraction(polymer: Polymer) -> float:
     if decomposition_mechanism(polymer) != ELIMINATION:
         return 0.0
     return sum(
-        w * _eliminated_molar_mass(u) / u.molar_mass_kg_mol
+        w * _unit_facts(u.smiles)[1] / u.molar_mass_kg_mol
         for u, w in zip(polymer.units, polymer.unit_mass_fractions, strict=True)
     )
 

@@ -8,6 +8,7 @@ the method used (and whether it is a class default rather than a structure estim
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cache
 
 from engine.gc import estimators as est
 from engine.gc.decomposition import DecompositionModel, shipped_decomposition_model
@@ -25,6 +26,11 @@ from engine.polymer import Polymer, parse_polymer
 #: The chain an elimination leaves (PVC less its HCl is a conjugated polyene); its TGA
 #: peak, from the same decomposition model, times the second step.
 POLYENE_SMILES = "*C=C*"
+
+
+@cache
+def _polyene() -> Polymer:
+    return parse_polymer(POLYENE_SMILES, name="polyene")
 
 
 @dataclass(frozen=True)
@@ -208,7 +214,7 @@ def estimate_properties(
         ),
     )
     if mechanism == ELIMINATION and eliminated > 0:
-        residue = est.kinetics_from_peak(decomposition.peak_k(parse_polymer(POLYENE_SMILES)))
+        residue = est.kinetics_from_peak(decomposition.peak_k(_polyene()))
         reactions = (
             Reaction(
                 pre_exponential_1_s=kinetics.pre_exponential_1_s,
