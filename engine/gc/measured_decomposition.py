@@ -201,6 +201,8 @@ def dtg_peak(temps_c: np.ndarray, signal: np.ndarray, *, is_mass: bool) -> float
     rows span, sorted); for a mass curve the rate is −dw/dT (``numpy.gradient``), for MCC
     the HRR itself; a centred 5-point (5 °C) moving average follows and the peak is its
     argmax, i.e. the main mass-loss (or heat-release) peak when there are several.
+    NaN when that maximum lies within 3 °C of either end of the rows: the run was read
+    over a window that does not hold the peak.
     """
     order = np.argsort(temps_c, kind="stable")
     t, s = temps_c[order], signal[order]
@@ -209,7 +211,9 @@ def dtg_peak(temps_c: np.ndarray, signal: np.ndarray, *, is_mass: bool) -> float
     rate = -np.gradient(on_grid, grid) if is_mass else on_grid
     smooth = np.convolve(rate, np.ones(5) / 5, mode="same")
     smooth[:2] = smooth[-2:] = -np.inf  # the average is incomplete at the ends
-    return float(grid[int(np.argmax(smooth))])
+    top = int(np.argmax(smooth))
+    # A maximum on the first or last degrees read is the edge of the window, not a peak.
+    return float(grid[top]) if 3 <= top < len(grid) - 3 else math.nan
 
 
 def curve_peaks(folder: Path | None = None) -> list[CurvePeak]:
@@ -245,9 +249,10 @@ def _curve_records(peaks: list[CurvePeak]) -> list[DecompositionRecord]:
         if not c.smiles or c.atmosphere.upper() not in ("N2", "NITROGEN"):
             continue
         quantity = TGA_PEAK if c.technique == "TGA" else MCC_PEAK
-        out.append(
-            _record(c.material, c.smiles, quantity, c.peak_k, c.heating_rate_k_min, c.source)
-        )
+        if math.isfinite(c.peak_k):
+            out.append(
+                _record(c.material, c.smiles, quantity, c.peak_k, c.heating_rate_k_min, c.source)
+            )
         # A residue read where the balance drifted below zero is not a measurement.
         if c.residue is not None and c.residue >= 0:
             out.append(

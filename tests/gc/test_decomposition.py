@@ -230,6 +230,12 @@ def test_dtg_rule_finds_the_peak_of_a_first_order_tga_curve():
     assert found == pytest.approx(peak_k, abs=1.0)
 
 
+def test_a_window_that_misses_the_peak_gives_no_peak():
+    temps = np.arange(300.0, 400.0, 1.0)
+    mass = 1.0 - 0.004 * (temps - 300.0) ** 1.5 / 10  # still speeding up at the last row
+    assert math.isnan(dtg_peak(temps, mass, is_mass=True))
+
+
 def test_curve_files_give_peak_and_residue(tmp_path):
     temps = np.arange(200.0, 650.0, 1.0)
     mass = 0.2 + 0.8 / (1.0 + np.exp((temps - 480.0) / 8.0))
