@@ -7,10 +7,12 @@ material's χ scales the heat of combustion. Old JSON files (neither key) read a
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pytest
 
+from engine.cone.fds.writer import write_fds_input
 from engine.cone.material import Component, ConeMaterial, MaterialError, Reaction
 from engine.cone.scenario import ConeScenario
 from engine.cone.solver import simulate_one
@@ -123,3 +125,11 @@ def test_out_of_range_fractions_are_one_sentence(change, field):
             ConeMaterial("bad", (VIRGIN,), (Reaction(1e13, 1.6e5, 1.0, 3e5, 0, **change),), HOC)
         else:
             dataclasses.replace(_two_step(1.0), **change)
+
+
+def test_fds_input_gives_non_fuel_gas_no_heat_and_fuel_the_efficient_heat():
+    """FDS gets one fuel species; a reaction's heat per kg of its gas is scaled by its fuel
+    share, and the material's χ multiplies the heat of combustion."""
+    text = write_fds_input(ConeScenario(_two_step(0.0), 50.0, 3.0), "NONFUEL")
+    heats = re.findall(r"HEAT_OF_COMBUSTION\(1,1\)=([-+.\deE]+)", text)
+    assert [float(h) for h in heats] == [0.0, pytest.approx(CHI * HOC / 1e3)]
