@@ -15,6 +15,7 @@ from engine.gc.flame import (
     flame_class,
     shipped_flame,
 )
+from engine.gc.gasification import GasificationModel
 from engine.gc.properties import DISPLAY_UNITS, PROPERTY_TITLES, estimate_properties
 from engine.polymer import parse_polymer
 
@@ -89,3 +90,19 @@ def test_shipped_model_reads_its_table():
     model = shipped_flame()
     assert isinstance(model, FlameModel)
     assert all(0.2 <= x <= 1.0 for x in model.efficiencies.values())
+
+
+def test_estimate_properties_uses_the_models_it_is_given():
+    """Leave-one-polymer-out passes models fitted without the polymer; None is shipped."""
+    pvc = parse_polymer("*CC(*)Cl")
+    props = estimate_properties(
+        pvc,
+        flame=FlameModel({}, 0.5, "given"),
+        gasification=GasificationModel({}, 1.23e6, "given"),
+    )
+    assert props.combustion_efficiency == 0.5
+    assert [r.heat_of_reaction_j_kg for r in props.reactions] == [1.23e6, 1.23e6]
+    assert props.methods["combustion_efficiency"].endswith("given")
+    assert estimate_properties(pvc).combustion_efficiency == shipped_flame().combustion_efficiency(
+        HALOGENATED
+    )
