@@ -169,12 +169,12 @@ def cmd_kinetics(args: argparse.Namespace) -> int:
         raise UserError(
             "--material-out needs the polymer: give --smiles (the files name no SMILES)."
         )
-    fit = fit_kinetics(curves, steps=args.steps)
+    fit = fit_kinetics(curves, steps=args.steps, scheme=args.scheme)
     if args.material_out:
         from engine.thermal.material import kinetics_material
 
         name = next((c.material for c in curves if c.material), None)
-        kinetics_material(fit.steps, smiles, name).to_json(args.material_out)
+        kinetics_material(fit.steps, smiles, name, fit.scheme).to_json(args.material_out)
     if args.json:
         print(json.dumps(fit.to_dict(), indent=2, allow_nan=False))
         return 0
@@ -814,7 +814,10 @@ def build_parser() -> argparse.ArgumentParser:
     kin.add_argument("--initial-mass", type=number_argument(INITIAL_MASS),
                      help="mg, for files with masses in mg that do not state the initial mass")
     kin.add_argument("--steps", type=int, choices=range(1, MAX_STEPS + 1),
-                     help="number of parallel steps (default: chosen from the curves)")
+                     help="number of steps (default: chosen from the curves)")
+    kin.add_argument("--scheme", choices=("parallel", "consecutive"), default="parallel",
+                     help="independent shares of the sample (default) or a chain "
+                          "virgin → intermediate → … → residue")
     kin.add_argument("--smiles", help="repeat unit for --material-out (default: from the file)")
     kin.add_argument("--material-out", help="write a cone material JSON (GC + these kinetics)")
     kin.add_argument("--json", action="store_true", help="print the steps and fit as JSON")

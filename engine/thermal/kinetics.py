@@ -39,7 +39,7 @@ from engine.constants import GAS_CONSTANT as R_GAS
 from engine.constants import KELVIN
 from engine.thermal.curves import MCC, TGA, ThermalCurve, ThermalDataError
 from engine.thermal.limits import MAX_STEPS
-from engine.thermal.simulate import Program, StepArrays, conversion, program
+from engine.thermal.simulate import Program, StepArrays, chain, conversion, program
 
 RMS_FLOOR = 0.005
 """A fit whose rms (mass fraction, and rate over its peak) is below this needs no extra
@@ -47,6 +47,9 @@ step unless the rate shows a peak the model misses: half a percent of the sample
 within the drift of the balances the FSRI files come from (1–2 % over a run)."""
 STEP_GAIN = 0.3
 """An extra step is kept when it lowers the rms by more than this share."""
+PARALLEL = "parallel"
+CONSECUTIVE = "consecutive"
+SCHEMES = (PARALLEL, CONSECUTIVE)
 MAX_POINTS = 800
 """Curves are thinned to about this many points for the fit (the 1 °C grid of a
 650 °C run is ~600; raw instrument files have ten times more)."""
@@ -69,11 +72,14 @@ class KineticsError(ThermalDataError):
 
 @dataclass(frozen=True)
 class KineticStep:
-    """One parallel step. ``mass_fraction``: the share of the initial mass that is this
-    step's pseudo-component; ``residue_yield``: the share of it left as residue (the
+    """One step. Parallel: ``mass_fraction`` is the share of the initial mass that is
+    this step's pseudo-component, ``residue_yield`` the share of it left as residue (the
     measured residue is given to the last step; None when only MCC curves were fitted,
-    which do not weigh the residue); ``peak_c``: the step's own peak in a TGA at the
-    reference heating rate."""
+    which do not weigh the residue). Consecutive: ``mass_fraction`` is the mass entering
+    the step (what the steps before it left), ``residue_yield`` what it leaves of that
+    for the next step (or as residue, for the last), and A refers to the initial mass
+    (rate A exp(−E/RT) m^n with m a fraction of the initial mass, as the cone solver
+    has it). ``peak_c``: the step's own peak in a TGA at the reference heating rate."""
 
     A_1_s: float
     E_j_mol: float
@@ -155,10 +161,21 @@ class _Prepared:
     grid: Program
 
 
-def fit_kinetics(curves: Sequence[ThermalCurve], steps: int | None = None) -> KineticFit:
-    """Fit parallel Arrhenius steps to every curve at once; ``steps`` fixes their number."""
+def fit_kinetics(
+    curves: Sequence[ThermalCurve], steps: int | None = None, scheme: str = PARALLEL
+) -> KineticFit:
+    """Fit Arrhenius steps to every curve at once; ``steps`` fixes their number and
+    ``scheme`` is `PARALLEL` (independent shares of the sample) or `CONSECUTIVE` (virgin
+    → intermediate → … → residue)."""
     if not curves:
         raise KineticsError("Give at least one TGA or MCC curve to fit.")
+    if scheme not in SCHEMES:
+        raise KineticsError(f"The scheme must be one of {', '.join(SCHEMES)}, not {scheme!r}.")
+    if scheme == CONSECUTIVE and all(c.technique != TGA for c in curves):
+        raise KineticsError(
+            "MCC curves alone do not weigh what each consecutive step leaves; add a TGA "
+            "curve or fit parallel steps."
+        )
     if steps is not None and not 1 <= steps <= MAX_STEPS:
         raise KineticsError(f"The number of steps must be 1 to {MAX_STEPS}, not {steps}.")
     materials = sorted({c.material for c in curves if c.material})
@@ -171,12 +188,13 @@ def fit_kinetics(curves: Sequence[ThermalCurve], steps: int | None = None) -> Ki
     beta_ref = float(np.exp(np.mean([np.log(p.curve.heating_rate_k_s) for p in prepared])))
     peaks = _peak_guesses(prepared)
     count = steps or min(len(peaks), MAX_STEPS)
-    best = _fit(prepared, beta_ref, _initial(prepared, beta_ref, peaks[:count]))
+    best = _fit(prepared, beta_ref, _initial(prepared, beta_ref, peaks[:count], scheme))
     while len(best.tp) < (steps or MAX_STEPS):
         extra, gap = _worst_rate_gap(prepared, best, beta_ref)
         if steps is None and gap < MIN_PEAK_SHARE and best.rms < RMS_FLOOR:
             break
-        trial = _fit(prepared, beta_ref, _initial(prepared, beta_ref, [*best.tp, extra], best))
+        guess = _initial(prepared, beta_ref, [*best.tp, extra], scheme, best)
+        trial = _fit(prepared, beta_ref, guess)
         if steps is None and trial.rms >= (1.0 - STEP_GAIN) * best.rms:
             break
         best = trial
@@ -250,6 +268,10 @@ class _Solution:
     """Per curve: a factor on its signal, 1 for the first curve of each technique (an
     error in the weighed sample mass, a drifting balance, a rate-dependent char)."""
     rms: float
+    scheme: str = PARALLEL
+    """PARALLEL: ``fractions`` are the mass each step releases; CONSECUTIVE: they are
+    what each step leaves of the species it consumes (its yield), and every TGA curve
+    has a scale instead of a residue of its own."""
 
 
 def _a_from_peak(tp: np.ndarray, e: np.ndarray, n: np.ndarray, beta: float) -> np.ndarray:
@@ -266,6 +288,7 @@ def _initial(
     prepared: list[_Prepared],
     beta_ref: float,
     tps: Sequence[float],
+    scheme: str,
     previous: _Solution | None = None,
 ) -> _Solution:
     """Start values: the previous solution for its steps, guesses for new ones."""
@@ -277,7 +300,9 @@ def _initial(
     loss = max(1.0 - residue, 0.05)
     if previous is None:
         residues = tuple(float(p.signal[-1]) if p in tgas else 0.0 for p in prepared)
-        scales = tuple(1.0 for _ in prepared)
+        scales = tuple(
+            float(p.signal[0]) if scheme == CONSECUTIVE and p in tgas else 1.0 for p in prepared
+        )
     else:
         residues, scales = previous.residues, previous.scales
     e, n, fractions, heats = [], [], [], []
@@ -295,9 +320,38 @@ def _initial(
         fractions.append(loss * share if previous is None else 0.05 * loss)
         area = float(np.trapezoid(mccs[0].signal, mccs[0].time_s)) if mccs else 0.0
         heats.append(area * share if previous is None else 0.05 * area)
+    if scheme == CONSECUTIVE:
+        fractions = _chain_yields(list(tps), e, fractions, residue, previous)
+        order = np.argsort(tps)
+        tps, e, n, fractions, heats = (
+            [seq[j] for j in order] for seq in (list(tps), e, n, fractions, heats)
+        )
     return _Solution(
-        tuple(tps), tuple(e), tuple(n), tuple(fractions), tuple(heats), residues, scales, np.inf
+        tuple(tps),
+        tuple(e),
+        tuple(n),
+        tuple(fractions),
+        tuple(heats),
+        residues,
+        scales,
+        np.inf,
+        scheme,
     )
+
+
+def _chain_yields(tps, e, fractions, residue, previous) -> list[float]:
+    """Yields of a chain from guessed losses: steps in order of peak, each leaving what
+    the later ones and the residue will lose; a step added to a fitted chain leaves 90 %."""
+    if previous is not None:
+        return [*previous.fractions, *[0.9] * (len(tps) - len(previous.tp))]
+    order = np.argsort(tps)
+    yields = [0.0] * len(tps)
+    mass = 1.0
+    for j in order:
+        after = max(mass - fractions[j], residue, 0.01)
+        yields[j] = float(np.clip(after / mass, 0.01, 0.99))
+        mass = after
+    return yields
 
 
 def _half_width_energy(p: _Prepared, tp: float) -> float:
@@ -341,12 +395,17 @@ class _Layout:
     the step fractions (TGA) and heats (MCC), then per curve its residue (TGA curves) and
     its scale (every curve but the first of its technique)."""
 
-    def __init__(self, k: int, prepared: list[_Prepared]):
-        self.k = k
+    def __init__(self, k: int, prepared: list[_Prepared], scheme: str):
+        self.k, self.scheme = k, scheme
         techniques = [p.curve.technique for p in prepared]
         self.tga, self.mcc = TGA in techniques, MCC in techniques
-        self.residue_of = [i for i, t in enumerate(techniques) if t == TGA]
-        self.scale_of = [i for i, t in enumerate(techniques) if techniques.index(t) != i]
+        first = [techniques.index(t) for t in techniques]
+        if scheme == CONSECUTIVE:  # the chain ends where its yields say: a scale per TGA
+            self.residue_of = []
+            self.scale_of = [i for i, t in enumerate(techniques) if t == TGA or first[i] != i]
+        else:
+            self.residue_of = [i for i, t in enumerate(techniques) if t == TGA]
+            self.scale_of = [i for i in range(len(techniques)) if first[i] != i]
         self.curves = len(prepared)
         self.size = (
             3 * k
@@ -367,7 +426,7 @@ class _Layout:
         return np.concatenate(parts)
 
     def unpack(self, x: np.ndarray, heat_scale: float) -> tuple:
-        """(tp, e, n, fractions, heats, residues per curve, scales per curve)."""
+        """(tp, e, n, fractions, heats, residues per curve, scales per curve, scheme)."""
         k = self.k
         tp, e, n = x[:k], x[k : 2 * k] * 1e5, np.exp(x[2 * k : 3 * k])
         i = 3 * k
@@ -383,15 +442,15 @@ class _Layout:
         i += len(self.residue_of)
         scales = np.ones(self.curves)
         scales[self.scale_of] = x[i : i + len(self.scale_of)]
-        return tp, e, n, fractions, heats, residues, scales
+        return tp, e, n, fractions, heats, residues, scales, self.scheme
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         k = self.k
         lo = [np.full(k, 350.0), np.full(k, E_BOUNDS[0] / 1e5), np.full(k, np.log(N_BOUNDS[0]))]
         hi = [np.full(k, 1300.0), np.full(k, E_BOUNDS[1] / 1e5), np.full(k, np.log(N_BOUNDS[1]))]
-        if self.tga:  # fractions of the initial mass
+        if self.tga:  # fractions of the initial mass, or yields of a chain
             lo.append(np.zeros(k))
-            hi.append(np.full(k, 1.2))
+            hi.append(np.full(k, 1.0 if self.scheme == CONSECUTIVE else 1.2))
         if self.mcc:  # heats over heat_scale
             lo.append(np.zeros(k))
             hi.append(np.full(k, 1e3))
@@ -404,8 +463,14 @@ class _Layout:
 
 def _model(p: _Prepared, i: int, params: tuple, beta_ref: float):
     """(signal, rate) of the model along curve ``i``'s own program."""
-    tp, e, n, fractions, heats, residues, scales = params
+    tp, e, n, fractions, heats, residues, scales, scheme = params
     steps = StepArrays(_a_from_peak(tp, e, n, beta_ref), e, n)
+    if scheme == CONSECUTIVE:
+        ch = chain(steps, fractions, p.time_s, p.temp_k, p.grid)
+        if p.curve.technique == TGA:
+            return scales[i] * ch.total(), scales[i] * ch.gas_rate_1_s(fractions)
+        hrr = scales[i] * (heats @ ch.consumed_1_s)
+        return hrr, hrr
     conv = conversion(steps, p.time_s, p.temp_k, p.grid)
     if p.curve.technique == TGA:
         mass = residues[i] + scales[i] * (fractions @ conv.remaining)
@@ -428,7 +493,7 @@ def _residuals(x, prepared, layout, heat_scale, beta_ref) -> np.ndarray:
 
 def _fit(prepared: list[_Prepared], beta_ref: float, start: _Solution) -> _Solution:
     k = len(start.tp)
-    layout = _Layout(k, prepared)
+    layout = _Layout(k, prepared, start.scheme)
     heat_scale = max(max(start.heats, default=0.0), 1.0)
     lo, hi = layout.bounds()
     x0 = np.clip(layout.pack(start, heat_scale), lo + 1e-9, hi - 1e-9)
@@ -442,12 +507,13 @@ def _fit(prepared: list[_Prepared], beta_ref: float, start: _Solution) -> _Solut
         xtol=1e-7,
         max_nfev=100 * layout.size,
     )
-    tp, e, n, fractions, heats, residues, scales = layout.unpack(result.x, heat_scale)
+    tp, e, n, fractions, heats, residues, scales, _ = layout.unpack(result.x, heat_scale)
     # Each block (mass, rate) carries weight 1/√points, so its sum of squares is its
     # mean square: the rms over blocks is in the units of the signals.
     blocks = sum(2 if p.curve.technique == TGA else 1 for p in prepared)
     rms = float(np.sqrt(np.sum(result.fun**2) / blocks))
-    order = np.argsort(tp)
+    # Parallel steps are listed by peak; a chain keeps its order (it is the model).
+    order = np.argsort(tp) if start.scheme == PARALLEL else np.arange(k)
     return _Solution(
         tuple(tp[order]),
         tuple(e[order]),
@@ -457,6 +523,7 @@ def _fit(prepared: list[_Prepared], beta_ref: float, start: _Solution) -> _Solut
         tuple(residues),
         tuple(scales),
         rms,
+        start.scheme,
     )
 
 
@@ -484,6 +551,7 @@ def _arrays(s: _Solution) -> tuple:
         np.array(s.heats),
         np.array(s.residues),
         np.array(s.scales),
+        s.scheme,
     )
 
 
@@ -491,19 +559,27 @@ def _arrays(s: _Solution) -> tuple:
 
 
 def _result(prepared: list[_Prepared], beta_ref: float, s: _Solution) -> KineticFit:
-    tp, e, n, fractions, heats, residues, _ = _arrays(s)
+    tp, e, n, fractions, heats, residues, scales, _ = _arrays(s)
     a = _a_from_peak(tp, e, n, beta_ref)
     tga_index = [i for i, p in enumerate(prepared) if p.curve.technique == TGA]
     has_tga = bool(tga_index)
-    residue = float(np.mean(residues[tga_index])) if has_tga else 0.0
     beta_k_min = beta_ref * 60.0
-    if has_tga:
+    own = a.copy()  # A of each step as if it started from its own mass (for its peak)
+    if s.scheme == CONSECUTIVE:
+        entering = np.concatenate(([1.0], np.cumprod(fractions)[:-1]))
+        shares = entering
+        yields: list[float | None] = [float(y) for y in fractions]
+        residue = float(np.prod(fractions) * np.mean(scales[tga_index]))
+        own = a * entering ** (n - 1.0)
+    elif has_tga:
+        residue = float(np.mean(residues[tga_index]))
         kept = max(residue, 0.0)
         shares = fractions.copy()
         shares[-1] += kept
-        yields: list[float | None] = [0.0] * len(tp)
+        yields = [0.0] * len(tp)
         yields[-1] = kept / shares[-1] if shares[-1] > 0 else 0.0
     else:
+        residue = 0.0
         shares = heats / heats.sum() if heats.sum() > 0 else np.full(len(tp), 1.0 / len(tp))
         yields = [None] * len(tp)
     steps = tuple(
@@ -512,14 +588,19 @@ def _result(prepared: list[_Prepared], beta_ref: float, s: _Solution) -> Kinetic
             E_j_mol=float(e[j]),
             n=float(n[j]),
             residue_yield=yields[j],
-            peak_c=tga_peak_temperature_c(float(a[j]), float(e[j]), float(n[j]), beta_k_min),
+            peak_c=tga_peak_temperature_c(float(own[j]), float(e[j]), float(n[j]), beta_k_min),
             mass_fraction=float(shares[j]),
         )
         for j in range(len(tp))
     )
     quality = tuple(_curve_fit(p, i, s, beta_ref) for i, p in enumerate(prepared))
     return KineticFit(
-        steps, quality, beta_k_min, float(residue) if has_tga else None, _bound_warnings(s)
+        steps,
+        quality,
+        beta_k_min,
+        residue if has_tga else None,
+        _bound_warnings(s),
+        s.scheme,
     )
 
 

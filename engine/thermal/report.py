@@ -33,13 +33,17 @@ STEP_HEADER = ("step", "A (1/s)", "E (kJ/mol)", "n", "mass fraction", "residue y
 def describe(fit: KineticFit) -> list[str]:
     """The steps as a table and the fit quality curve by curve."""
     lines = [
-        f"{len(fit.steps)} parallel step{'s' if len(fit.steps) > 1 else ''} "
+        f"{len(fit.steps)} {fit.scheme} step{'s' if len(fit.steps) > 1 else ''} "
         f"(peaks at {fit.reference_heating_rate_k_min:.3g} K/min):"
     ]
     table = [STEP_HEADER, *step_rows(fit)]
     widths = [max(len(row[i]) for row in table) for i in range(len(STEP_HEADER))]
     for row in table:
         lines.append("  " + "  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)))
+    if fit.scheme == "consecutive":
+        lines.append(
+            "  (mass fraction: what enters the step; residue yield: what it leaves of that)"
+        )
     if fit.residue is not None:
         lines.append(f"  residue {max(fit.residue, 0.0):.3f} of the initial mass")
     lines.append(f"Fit: rms {fit.rms:.4f}, R² at least {fit.r2:.4f}")

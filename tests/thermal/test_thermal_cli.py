@@ -96,3 +96,16 @@ def test_missing_heating_rate_is_one_line(tmp_path, capsys):
     assert main(["kinetics", str(path)]) == 2
     err = capsys.readouterr().err
     assert "--heating-rate" in err and err.count("\n") == 1
+
+
+def test_consecutive_scheme(tga_file, tmp_path, capsys):
+    material = tmp_path / "chain.json"
+    args = ["kinetics", str(tga_file), "--scheme", "consecutive", "--json"]
+    assert main([*args, "--material-out", str(material)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["scheme"] == "consecutive"
+    (step,) = data["steps"]
+    assert step["E_j_mol"] == pytest.approx(200e3, rel=0.05)
+    assert step["residue_yield"] == pytest.approx(0.05, abs=0.005)
+    saved = json.loads(material.read_text(encoding="utf-8"))
+    assert saved["reactions"][0]["A"] == pytest.approx(step["A_1_s"])

@@ -11,7 +11,7 @@ import pytest
 from engine.cone.material import tga_peak_temperature_c
 from engine.thermal.curves import MCC, TGA, ThermalCurve
 from engine.thermal.kinetics import KineticsError, fit_kinetics
-from engine.thermal.simulate import StepArrays, linear_program, mcc_hrr, tga_mass
+from engine.thermal.simulate import StepArrays, chain, linear_program, mcc_hrr, tga_mass
 
 MAIN = (1e13, 200e3, 1.0)  # A 1/s, E J/mol, n: a PMMA-like step peaking near 420 °C
 EARLY = (1e10, 150e3, 1.0)
@@ -121,3 +121,38 @@ def test_curves_of_different_materials_are_refused():
     object.__setattr__(b, "material", "PMMA")
     with pytest.raises(KineticsError, match="different materials"):
         fit_kinetics([a, b])
+
+
+def chain_curve(steps, yields, rate_k_min) -> ThermalCurve:
+    time_s, temp_k = linear_program(150.0, 700.0, rate_k_min)
+    mass = chain(_steps(*steps), np.array(yields), time_s, temp_k).total()
+    return ThermalCurve(TGA, temp_k, time_s, mass, rate_k_min / 60.0, "given")
+
+
+def test_one_step_chain_is_the_parallel_step():
+    time_s, temp_k = linear_program(150.0, 700.0, 10.0, step_k=0.5)
+    single = chain(_steps(MAIN), np.array([0.1]), time_s, temp_k)
+    parallel = tga_mass(_steps(MAIN), np.array([0.9]), 0.1, time_s, temp_k)
+    np.testing.assert_allclose(single.total(), parallel, atol=2e-3)
+
+
+@pytest.mark.parametrize("rates", [(10.0,), (5.0, 20.0)])
+def test_consecutive_steps_are_recovered(rates):
+    fit = fit_kinetics(
+        [chain_curve([EARLY, LATE], [0.7, 0.15], r) for r in rates], scheme="consecutive"
+    )
+    assert fit.scheme == "consecutive" and len(fit.steps) == 2
+    first, second = fit.steps
+    assert [first.E_j_mol, second.E_j_mol] == pytest.approx([EARLY[1], LATE[1]], rel=0.05)
+    assert [first.residue_yield, second.residue_yield] == pytest.approx([0.7, 0.15], abs=0.01)
+    assert second.mass_fraction == pytest.approx(0.7, abs=0.01)
+    assert fit.residue == pytest.approx(0.105, abs=0.005)
+    for curve in fit.curves:
+        assert abs(curve.peak_error_k) <= 2.0
+
+
+def test_consecutive_needs_a_tga_curve():
+    time_s, temp_k = linear_program(150.0, 700.0, 60.0)
+    hrr = mcc_hrr(_steps(MAIN), np.array([25e3]), time_s, temp_k)
+    with pytest.raises(KineticsError, match="add a TGA curve"):
+        fit_kinetics([ThermalCurve(MCC, temp_k, time_s, hrr, 1.0, "given")], scheme="consecutive")

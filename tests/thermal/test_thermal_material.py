@@ -11,7 +11,7 @@ from engine.polymer import parse_polymer
 from engine.thermal.curves import looks_like_thermal
 from engine.thermal.kinetics import KineticsError, KineticStep
 from engine.thermal.material import kinetics_material, measured_kinetics, measured_material
-from engine.thermal.simulate import StepArrays, linear_program, mass_loss_rate, tga_mass
+from engine.thermal.simulate import StepArrays, chain, linear_program, mass_loss_rate, tga_mass
 
 PMMA = "*CC(*)(C)C(=O)OC"
 EARLY = KineticStep(1e10, 150e3, 1.0, 0.0, 372.0, 0.3)
@@ -110,3 +110,16 @@ def test_only_thermal_runs_look_like_thermal_runs(tmp_path):
     assert looks_like_thermal(tga)
     assert not looks_like_thermal(cone) and not looks_like_thermal(table)
     assert not looks_like_thermal(tmp_path / "missing.csv")
+
+
+def test_consecutive_steps_go_to_the_solver_unchanged():
+    first = KineticStep(1e10, 150e3, 1.0, 0.7, 372.0, 1.0)
+    second = KineticStep(1e16, 250e3, 1.3, 0.15, 452.0, 0.7)
+    material = kinetics_material([first, second], PMMA, "PMMA", scheme="consecutive")
+    assert [r.A for r in material.reactions] == [1e10, 1e16]
+    assert [r.residue_yield for r in material.reactions] == pytest.approx([0.7, 0.15])
+    time_s, temp_k = linear_program(150.0, 650.0, 10.0, step_k=0.5)
+    mass, _ = _chain_tga(material, time_s, temp_k)
+    steps = StepArrays(np.array([1e10, 1e16]), np.array([150e3, 250e3]), np.array([1.0, 1.3]))
+    expected = chain(steps, np.array([0.7, 0.15]), time_s, temp_k).total()
+    np.testing.assert_allclose(mass, expected, atol=3e-3)
