@@ -28,16 +28,22 @@ def _tga(path, rate_k_min=10.0, header="# heating_rate_k_min: 10\n"):
     steps = StepArrays(np.array([1e13]), np.array([200e3]), np.array([1.0]))
     mass = tga_mass(steps, np.array([0.98]), 0.02, time_s, temp_k)
     rows = "\n".join(f"{t - 273.15:.1f},{m:.6f}" for t, m in zip(temp_k, mass, strict=True))
-    path.write_text(f"# material: PMMA\n{header}temperature_c,mass_fraction\n{rows}\n",
-                    encoding="utf-8")
+    path.write_text(
+        f"# material: PMMA\n{header}temperature_c,mass_fraction\n{rows}\n", encoding="utf-8"
+    )
     return path
 
 
 def _drop(window, path):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(event)
 
 
@@ -52,8 +58,10 @@ def test_dropped_tga_is_fitted_and_shown_beside_gc(window, qtbot, tmp_path):
         assert properties.kinetics_table.rowCount() >= 2
 
     qtbot.waitUntil(listed, timeout=30_000)
-    cells = [properties.kinetics_table.item(r, 0).text()
-             for r in range(properties.kinetics_table.rowCount())]
+    cells = [
+        properties.kinetics_table.item(r, 0).text()
+        for r in range(properties.kinetics_table.rowCount())
+    ]
     assert cells[0].startswith("GC estimate") and cells[-1] == "Measured, step 1"
     measured_e = float(properties.kinetics_table.item(len(cells) - 1, 2).text())
     assert measured_e == pytest.approx(200.0, rel=0.05)
@@ -78,8 +86,7 @@ def test_dropped_tga_is_fitted_and_shown_beside_gc(window, qtbot, tmp_path):
 def test_another_polymer_drops_the_measured_kinetics(window, qtbot, tmp_path):
     window.polymer_input.set_smiles(PMMA, name="PMMA")
     window.open_files([_tga(tmp_path / "run.csv")])
-    qtbot.waitUntil(lambda: not window.properties_view.kinetics_table.isHidden(),
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: not window.properties_view.kinetics_table.isHidden(), timeout=30_000)
     window.polymer_input.set_smiles("*CC(*)C", name="PP")
     assert window.properties_view.kinetics_table.isHidden()
     assert window.cone_view.kinetics is None
