@@ -45,7 +45,7 @@ def element_table(name: str, column: str) -> dict[str, float]:
 
 @cache
 def group_table(name: str, column: str) -> dict[str, float]:
-    """``group → value`` from a per-group table such as ``decomposition.csv``."""
+    """``group → value`` from a per-group table such as ``char.csv``."""
     return {row["group"]: float(row[column]) for row in _rows(name)}
 
 
