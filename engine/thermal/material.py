@@ -15,8 +15,10 @@ its rate per unit of its own mass. The chain equals the parallel scheme when the
 do not overlap, and differs from it only in how overlapping steps share the
 temperature range. Intermediates keep the volume of the virgin solid (density M_j ρ₀)
 and its GC thermal properties; the char gets the class defaults. Everything else
-(virgin properties, heat of pyrolysis, heat of combustion, combustion efficiency) is
-the GC material of `engine.cone.gc_material.cone_material`, unchanged.
+(virgin properties, heat of pyrolysis, heat of combustion per kg of fuel, combustion
+efficiency) is the GC material of `engine.cone.gc_material.cone_material`, unchanged; the
+gas GC says is eliminated first (HX, water) is taken from the earliest measured steps
+as non-fuel gas.
 """
 
 from __future__ import annotations
@@ -105,8 +107,15 @@ def measured_material(
     components = [virgin]
     reactions = []
     mass = 1.0
+    # HX or water that GC says leaves first is not fuel: the earliest measured mass loss
+    # carries it, so a PVC run's first step burns nothing, as in the GC material.
+    non_fuel = props.eliminated_gas_fraction
     for j, (step, yield_, a) in enumerate(zip(ordered, yields, a_values, strict=True)):
         after = mass * yield_
+        loss = mass - after
+        carried = min(non_fuel, loss)
+        non_fuel -= carried
+        fuel_fraction = 1.0 - carried / loss if loss > 0 else 1.0
         last = j == len(ordered) - 1
         if last and after < MIN_CHAR_YIELD:
             residue_index, yield_ = None, 0.0
@@ -127,6 +136,7 @@ def measured_material(
                 residue=residue_index,
                 residue_yield=yield_,
                 reference_temperature=None,
+                fuel_fraction=fuel_fraction,
             )
         )
         mass = after

@@ -123,3 +123,19 @@ def test_consecutive_steps_go_to_the_solver_unchanged():
     steps = StepArrays(np.array([1e10, 1e16]), np.array([150e3, 250e3]), np.array([1.0, 1.3]))
     expected = chain(steps, np.array([0.7, 0.15]), time_s, temp_k).total()
     np.testing.assert_allclose(mass, expected, atol=3e-3)
+
+
+def test_hx_a_polymer_eliminates_is_not_fuel_in_its_measured_steps():
+    """PVC: the HCl GC says leaves first is taken from the earliest measured mass loss
+    and carries no heat; the polyene after it is all fuel."""
+    pvc = estimate_properties(parse_polymer("*CC(*)Cl"))
+    hcl = KineticStep(1e13, 150e3, 1.0, 0.0, 318.0, 0.6)
+    polyene = KineticStep(1e14, 220e3, 1.0, 0.1 / 0.4, 463.0, 0.4)
+    material = measured_material([hcl, polyene], pvc, "PVC")
+    first, second = material.reactions
+    non_fuel = (1.0 - first.residue_yield) * (1.0 - first.fuel_fraction)
+    assert non_fuel == pytest.approx(pvc.eliminated_gas_fraction, abs=1e-9)
+    assert first.fuel_fraction < 0.05 and second.fuel_fraction == 1.0
+    # A polymer that eliminates nothing keeps every step as fuel.
+    pmma = kinetics_material([EARLY, LATE], PMMA, "PMMA")
+    assert all(r.fuel_fraction == 1.0 for r in pmma.reactions)
