@@ -160,7 +160,8 @@ def write_char(records: list[DecompositionRecord], today: str) -> None:
 
 
 def write_class_defaults(today: str) -> None:
-    """Rewrite the class defaults of ``constants.csv`` that are medians of the UMD sets."""
+    """Rewrite the class defaults of ``constants.csv`` that are medians of the UMD sets
+    (conductivity and heats of pyrolysis have sources of their own and are left alone)."""
     chains = umd_chains()
     runs = {p: simulate_tga(c) for p, c in chains.items()}
     psi = [run.dominant.e / (GAS_CONSTANT * run.peak_k) for run in runs.values()]
@@ -170,16 +171,6 @@ def write_class_defaults(today: str) -> None:
             "-",
             "E/(R T_p) of the step that "
             "dominates the simulated 10 K/min TGA peak, median over the UMD sets",
-        ),
-        "heat_of_reaction": (
-            median(r.dominant.heat_of_reaction_j_kg for r in runs.values()),
-            "J/kg",
-            "heat of reaction of the dominant step, median over the UMD sets",
-        ),
-        "conductivity": (
-            median(c[0].conductivity for c in chains.values()),
-            "W/m/K",
-            "virgin-polymer conductivity at 27 C, median over the UMD sets",
         ),
         "absorption_coefficient": (
             median(c[0].absorption for c in chains.values()),
