@@ -158,8 +158,16 @@ def cmd_kinetics(args: argparse.Namespace) -> int:
     from engine.thermal.report import describe
 
     files = [_input_file(f, "curve file") for f in args.files]
-    inputs = {f"input {i + 1}": f for i, f in enumerate(files)}
+    inputs = (
+        {"curve": files[0]}
+        if len(files) == 1
+        else {f"curve {i + 1}": f for i, f in enumerate(files)}
+    )
     check_outputs({"--material-out": args.material_out}, inputs)
+    if args.smiles:
+        from engine.polymer import parse_polymer
+
+        parse_polymer(args.smiles)  # a bad --smiles is refused before the fit, not after
     curves = [
         read_curve(f, heating_rate_k_min=args.heating_rate, initial_mass_mg=args.initial_mass)
         for f in files

@@ -179,7 +179,13 @@ def _decode(data: bytes, path: Path, stated: str | None) -> tuple[str, str]:
             ) from None
     for bom, name in _BOMS:
         if data.startswith(bom):
-            return data.decode(name), name
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError:
+                raise TableFileError(
+                    f"{path.name} starts like a {name.upper()} text file but is not one "
+                    "(cut short or not text); save it again as CSV (UTF-8)."
+                ) from None
     if b"\x00" in data[:4096]:
         utf16 = _utf16_without_bom(data)
         if utf16 is not None:

@@ -77,7 +77,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _check_writable(name: str, path: Path) -> None:
     if path.is_dir():
-        raise OutputError(f"{name} {path} is a folder; give a file name, e.g. {path / 'out.csv'}.")
+        raise OutputError(f"{name} {path} is a folder; give the name of a file to write.")
     folder = path.resolve().parent
     if not folder.is_dir():
         raise OutputError(

@@ -111,3 +111,10 @@ def test_text_in_another_script_keeps_its_script(tmp_path):
     text = "polymer,smiles\nПолиэтилен высокой плотности,*CC*\nПолипропилен,*CC(*)C\n"
     table = read_csv_table(_write(tmp_path, text.encode("cp1251")))
     assert table.frame["polymer"].tolist() == ["Полиэтилен высокой плотности", "Полипропилен"]
+
+
+def test_a_file_cut_short_after_its_byte_order_mark_is_one_sentence(tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"\xff\xfes\x00m\x00i")
+    with pytest.raises(TableFileError, match="starts like a UTF-16 text file but is not one"):
+        read_csv_table(path)

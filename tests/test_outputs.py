@@ -30,7 +30,7 @@ def test_two_outputs_may_not_share_a_file(tmp_path):
 def test_an_output_that_cannot_be_written_is_found_before_any_work(tmp_path):
     with pytest.raises(OutputError, match="does not exist; create it"):
         check_outputs({"--output": tmp_path / "missing" / "o.csv"})
-    with pytest.raises(OutputError, match="is a folder; give a file name"):
+    with pytest.raises(OutputError, match="is a folder; give the name of a file"):
         check_outputs({"--output": tmp_path})
 
 

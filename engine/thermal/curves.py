@@ -152,7 +152,13 @@ def _text(path: Path) -> str:
         (b"\xef\xbb\xbf", "utf-8-sig"),
     ):
         if data.startswith(bom):
-            return data.decode(encoding)
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                raise ThermalDataError(
+                    f"{path.name} starts like a {encoding.upper()} text file but is not one "
+                    "(cut short or not text); export the run again as text (CSV or TXT)."
+                ) from None
     if b"\x00" in data[:4096]:
         raise ThermalDataError(
             f"{path.name} is not a text file; export the run as text (CSV or TXT)."

@@ -81,6 +81,7 @@ def test_material_out_needs_a_polymer(tmp_path, capsys):
     [
         (["--heating-rate", "-5"], "heating rate"),
         (["--steps", "9"], "invalid choice"),
+        (["--smiles", "*C1CC*"], "ring"),
     ],
 )
 def test_bad_options_are_one_line(tga_file, capsys, args, match):
@@ -109,3 +110,11 @@ def test_consecutive_scheme(tga_file, tmp_path, capsys):
     assert step["residue_yield"] == pytest.approx(0.05, abs=0.005)
     saved = json.loads(material.read_text(encoding="utf-8"))
     assert saved["reactions"][0]["A"] == pytest.approx(step["A_1_s"])
+
+
+def test_a_file_cut_short_after_its_byte_order_mark_is_one_line(tmp_path, capsys):
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"\xff\xfeT\x00e\x00m")
+    assert main(["kinetics", str(path), "--heating-rate", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "not one (cut short or not text)" in err and err.count("\n") == 1
