@@ -74,16 +74,21 @@ def cone_material(props: MaterialProperties) -> ConeMaterial:
     )
 
 
+def char_component(density: float) -> Component:
+    """A char layer of ``density``; its other properties are the class defaults."""
+    return Component(
+        name="char",
+        density=density,
+        conductivity=constant("char_conductivity"),
+        specific_heat=constant("char_specific_heat"),
+        emissivity=constant("char_emissivity"),
+        absorption_coefficient=constant("char_absorption_coefficient"),
+    )
+
+
 def _residue(name: str, density: float, virgin: Component) -> Component:
     if name == "char":
-        return Component(
-            name="char",
-            density=density,
-            conductivity=constant("char_conductivity"),
-            specific_heat=constant("char_specific_heat"),
-            emissivity=constant("char_emissivity"),
-            absorption_coefficient=constant("char_absorption_coefficient"),
-        )
+        return char_component(density)
     return Component(
         name=name,
         density=density,

@@ -27,10 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from engine.cone.gc_material import MIN_CHAR_YIELD, cone_material
-from engine.cone.material import Component, ConeMaterial
+from engine.cone.gc_material import MIN_CHAR_YIELD, char_component, cone_material
+from engine.cone.material import ConeMaterial
 from engine.gc.properties import MaterialProperties, estimate_properties
-from engine.gc.tables import constant
 from engine.polymer import Polymer, parse_polymer
 from engine.thermal.curves import read_curve
 from engine.thermal.kinetics import (
@@ -122,7 +121,7 @@ def measured_material(
         else:
             residue_index = j + 1
             components.append(
-                _char(rho * after)
+                char_component(rho * after)
                 if last
                 else replace(virgin, name=f"{label} after step {j + 1}", density=rho * after)
             )
@@ -166,13 +165,3 @@ def _parallel_as_chain(
         mass = after
     return ordered, yields, a_values
 
-
-def _char(density: float) -> Component:
-    return Component(
-        name="char",
-        density=density,
-        conductivity=constant("char_conductivity"),
-        specific_heat=constant("char_specific_heat"),
-        emissivity=constant("char_emissivity"),
-        absorption_coefficient=constant("char_absorption_coefficient"),
-    )
