@@ -1,7 +1,6 @@
 """The Qt-free job protocol."""
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -9,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from processes import gone_within
 
 from engine.jobs import (
     Cancelled,
@@ -160,20 +160,6 @@ def _until_cancelled(folder: str, ignore: bool, *, progress, cancel):
         time.sleep(0.02)
 
 
-def _running(pid: int) -> bool:
-    """True while ``pid`` is a live process (a zombie nobody reaped is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
 def _orphan(tmp_path, *, ignore: bool) -> tuple[int, Path]:
     """Start a window stand-in that runs `_until_cancelled` in a child, kill the stand-in
     (SIGKILL: no clean-up of any kind), and return the child's pid and the state file."""
@@ -199,19 +185,10 @@ def _orphan(tmp_path, *, ignore: bool) -> tuple[int, Path]:
     return int((tmp_path / "pid").read_text()), state
 
 
-def _gone_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while _running(pid):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)  # do not leave it behind ourselves
-            return False
-        time.sleep(0.05)
-    return True
-
 
 def test_a_job_process_is_cancelled_cleanly_when_its_window_dies(tmp_path):
     pid, state = _orphan(tmp_path, ignore=False)
-    assert _gone_within(pid, 10)
+    assert gone_within(pid, 10)
     assert (tmp_path / "saved").read_text() == "work so far"
     outcome = read_job_outcome(state)
     assert outcome.state == "cancelled" and "window" in outcome.message
@@ -219,7 +196,7 @@ def test_a_job_process_is_cancelled_cleanly_when_its_window_dies(tmp_path):
 
 def test_a_job_that_ignores_its_token_is_ended_after_the_grace_time(tmp_path):
     pid, state = _orphan(tmp_path, ignore=True)
-    assert _gone_within(pid, 10)
+    assert gone_within(pid, 10)
     assert read_job_outcome(state) is None  # it never said how it ended: interrupted
 
 
@@ -252,4 +229,4 @@ def test_a_worker_process_can_follow_its_parent_out(tmp_path):
     finally:
         parent.kill()
         parent.wait()
-    assert _gone_within(int((tmp_path / "pid").read_text()), 5)
+    assert gone_within(int((tmp_path / "pid").read_text()), 5)

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from processes import gone_within
 
 from engine.jobs import Cancelled, CancelToken
 from engine.synthetic import (
@@ -376,28 +377,6 @@ def _record_pid_and_sleep(config, polymers, threads=None):
     time.sleep(600)
 
 
-def _running(pid: int) -> bool:
-    """True while ``pid`` is a live process (a zombie nobody reaped is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _gone_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while _running(pid):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)  # do not leave it behind ourselves
-            return False
-        time.sleep(0.05)
-    return True
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL of the parent is POSIX")
 def test_generation_workers_exit_when_the_run_is_killed(tmp_path):
     """A generate job ended hard (the window's job process killed, `kill -9` of the
@@ -427,7 +406,7 @@ def test_generation_workers_exit_when_the_run_is_killed(tmp_path):
         parent.wait()
     workers = [int(p.stem) for p in pids.glob("*.pid")]
     assert len(workers) == 2 and parent.pid not in workers
-    assert [pid for pid in workers if not _gone_within(pid, 5)] == []
+    assert [pid for pid in workers if not gone_within(pid, 5)] == []
 
 
 def test_more_polymers_than_exist_is_refused_at_once():

@@ -1,8 +1,6 @@
 """FDS as a second engine: namelist parser, input writer (against the shared inputs),
 input importer, device reader (against the shared real FDS outputs) and runner."""
 
-import os
-import signal
 import stat
 import subprocess
 import sys
@@ -14,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from processes import gone_within
 
 from engine.cone.fds import (
     FdsNotFoundError,
@@ -354,7 +353,7 @@ def test_run_fds_stops_fds_itself_on_timeout(tmp_path):
     with pytest.raises(FdsRunError, match=r"did not finish within 2 s"):
         run_fds(_shared_scenario("PMMA_50_noflame"), workdir=tmp_path, fds=fake, timeout_s=2,
                 fuel=MMA)
-    assert _gone_within(_pid_of(tmp_path), 5)
+    assert gone_within(_pid_of(tmp_path), 5)
 
 
 # FDS runs for minutes: it must stop when its job is cancelled or dies.
@@ -373,28 +372,6 @@ def _pid_of(workdir: Path, timeout_s: float = 30.0) -> int:
         assert time.monotonic() < deadline, "the fake FDS did not start"
         time.sleep(0.02)
     return int((workdir / "fds.pid").read_text())
-
-
-def _running(pid: int) -> bool:
-    """True while ``pid`` is a live process (a zombie nobody reaped is not)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
-def _gone_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while _running(pid):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)  # do not leave it behind ourselves
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_cancelling_the_job_stops_fds(tmp_path):
@@ -419,7 +396,7 @@ def test_cancelling_the_job_stops_fds(tmp_path):
     assert time.monotonic() - cancelled_at < 5
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
     assert str(tmp_path / "run") in str(outcome[0])
-    assert _gone_within(pid, 5)
+    assert gone_within(pid, 5)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL of the parent is POSIX")
@@ -429,7 +406,7 @@ def test_fds_dies_with_the_process_that_runs_it(tmp_path):
     fake = _fake_fds(tmp_path / "bin", _SAYS_PID + "time.sleep(60)")
     script = (
         "import sys\n"
-        f"sys.path[:0] = {[str(Path(__file__).parent), str(Path(__file__).parents[2])]!r}\n"
+        f"sys.path[:0] = {[str(Path(__file__).parent), *map(str, Path(__file__).parents[1:3])]!r}\n"
         "from test_fds import MMA, _shared_scenario\n"
         "from engine.cone.fds import run_fds\n"
         f"run_fds(_shared_scenario('PMMA_50_noflame'), workdir={str(tmp_path / 'run')!r},\n"
@@ -441,7 +418,7 @@ def test_fds_dies_with_the_process_that_runs_it(tmp_path):
     finally:
         parent.kill()
         parent.wait()
-    assert _gone_within(pid, 5)
+    assert gone_within(pid, 5)
 
 
 def test_an_fds_that_cannot_start_says_so(tmp_path):
