@@ -22,7 +22,8 @@ from pathlib import Path
 
 from machine import cpu_name
 
-from engine.hypothetical import GenerationStats, count_reachable, generate_polymers, polymer_key
+from engine.hypothetical import GenerationStats, count_reachable, generate_polymers
+from engine.identity import polymer_key
 
 RESULTS = Path(__file__).resolve().parent / "results" / "hypothetical.json"
 

@@ -109,8 +109,9 @@ def cmd_gc(args: argparse.Namespace) -> int:
     print(f"  mechanism: {props.mechanism.replace('_', ' ')}; flame: {props.flame_class}")
     for r in props.reactions:
         gas = "fuel gas" if r.fuel_fraction == 1.0 else f"gas ({r.fuel_fraction:.0%} fuel)"
+        products = f"{gas} + {r.char_yield:.2f} {r.leaves}" if r.char_yield < 1 else r.leaves
         print(
-            f"  pyrolysis: {r.consumes} → {gas} + {r.char_yield:.2f} {r.leaves}: "
+            f"  pyrolysis: {r.consumes} → {products}: "
             f"A = {r.pre_exponential_1_s:.3g} 1/s, E = "
             f"{r.activation_energy_j_mol / 1e3:.1f} kJ/mol, n = {r.order:g}"
         )

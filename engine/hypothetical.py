@@ -26,11 +26,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from itertools import product
 
-from rdkit import Chem
-
-from engine.gc.groups import CoverageError, closed_chain
+from engine.gc.groups import CoverageError
 from engine.gc.properties import MaterialProperties, estimate_properties
-from engine.polymer import Polymer, PolymerError, RepeatUnit, parse_polymer
+from engine.polymer import Polymer, PolymerError, parse_polymer
 from engine.resources import resource_path
 
 #: Longest aromatic backbone word, in (arylene, linker) pairs; PEEK needs 3.
@@ -439,23 +437,6 @@ def _choose(names: Iterable[str] | None) -> list[Family]:
     return [catalogue[n] for n in dict.fromkeys(names)]
 
 
-# --- identity ----------------------------------------------------------------------------
-
-
-def polymer_key(unit: RepeatUnit) -> str:
-    """A name for the chain, not the way it was written: ``*OCC*`` and ``*COC*`` agree.
-
-    The unit is closed head to tail into a ring (of two or three copies when its
-    backbone is shorter than three atoms) and the ring's canonical SMILES is the key,
-    so it does not depend on where the unit starts or which way it is read. A unit
-    written as two copies of a smaller one keeps a key of its own; the generator never
-    writes one.
-    """
-    numbers = [a.GetAtomicNum() for a in unit.mol.GetAtoms()]
-    ring, _, _ = closed_chain(unit.mol, numbers)
-    return Chem.MolToSmiles(ring)
-
-
 # --- generation --------------------------------------------------------------------------
 
 
@@ -471,9 +452,9 @@ def generate_polymers(
 
     Distinct means distinct canonical SMILES; since recipes are canonical (rotations and
     reversals of one chain are one recipe), distinct polymers too, which the tests check
-    with `polymer_key` (not run here: it costs as much as a third of a parse). Each draw
-    picks a family uniformly (so small families are not drowned by the large
-    ones) and then a recipe uniformly within it; a family leaves the draw once all its
+    with `engine.identity.polymer_key` (not run here: it costs as much as a third of a
+    parse). Each draw picks a family uniformly (so small families are not drowned by the
+    large ones) and then a recipe uniformly within it; a family leaves the draw once all its
     recipes are used. With ``estimate`` (the default) each polymer is fully covered by
     the group library and carries its `MaterialProperties`; without it, only parsing is
     checked, which is what a caller that estimates later in bulk needs. Pass ``stats``

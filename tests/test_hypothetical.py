@@ -14,9 +14,9 @@ from engine.hypothetical import (
     families,
     generate_polymers,
     load_pieces,
-    polymer_key,
     primitive_bracelets,
 )
+from engine.identity import polymer_key
 from engine.polymer import parse_polymer
 
 

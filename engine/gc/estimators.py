@@ -279,13 +279,19 @@ class Kinetics:
     order: float = 1.0
 
 
-def kinetics_from_peak(peak_k: float, heating_rate_k_s: float = TGA_HEATING_RATE_K_S) -> Kinetics:
+def kinetics_from_peak(
+    peak_k: float,
+    heating_rate_k_s: float = TGA_HEATING_RATE_K_S,
+    *,
+    dimensionless_energy: str = "dimensionless_activation_energy",
+) -> Kinetics:
     """A, E of a first-order step that peaks at ``peak_k`` at the given heating rate.
 
-    E = ψ·R·T_p with ψ the dimensionless activation energy of ``constants.csv``; then
-    the peak condition of a first-order step, β·E/(R·T_p²) = A·exp(−E/(R·T_p)), gives A.
+    E = ψ·R·T_p with ψ the constant named ``dimensionless_energy`` in ``constants.csv``
+    (decomposition by default; melting is much narrower); then the peak condition of a
+    first-order step, β·E/(R·T_p²) = A·exp(−E/(R·T_p)), gives A.
     """
-    energy = constant("dimensionless_activation_energy") * GAS_CONSTANT * peak_k
+    energy = constant(dimensionless_energy) * GAS_CONSTANT * peak_k
     a = (
         heating_rate_k_s
         * energy

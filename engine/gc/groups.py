@@ -122,17 +122,20 @@ def _atomic_numbers(mol: Chem.Mol) -> list[int]:
     return [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
 
 
-def closed_chain(mol: Chem.Mol, numbers: list[int]) -> tuple[Chem.Mol, list[int], int]:
+def closed_chain(
+    mol: Chem.Mol, numbers: list[int], copies: int | None = None
+) -> tuple[Chem.Mol, list[int], int]:
     """The repeat unit joined head to tail into a ring of ``copies`` units.
 
     ``numbers`` are the atomic numbers of ``mol`` (0 for the two ``*``). Returns the
     ring molecule, the unit atom index of each ring atom, and the number of copies
-    (enough for a ring of at least three backbone atoms).
+    (None: just enough for a ring of at least three backbone atoms).
     """
     dummies = [i for i, number in enumerate(numbers) if number == 0]
     head, tail = (mol.GetAtomWithIdx(d).GetNeighbors()[0].GetIdx() for d in dummies)
     backbone = len(Chem.GetShortestPath(mol, head, tail)) if head != tail else 1
-    copies = max(1, -(-3 // backbone))
+    if copies is None:
+        copies = max(1, -(-3 // backbone))
     keep = [i for i, number in enumerate(numbers) if number != 0]
     index = {old: new for new, old in enumerate(keep)}
     core = Chem.RWMol(mol)

@@ -7,7 +7,7 @@ the method used (and whether it is a class default rather than a structure estim
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 
 from engine.gc import estimators as est
@@ -20,6 +20,7 @@ from engine.gc.gasification import (
     eliminated_gas_fraction,
     shipped_gasification,
 )
+from engine.gc.melting import AMORPHOUS_METHOD, Melting, melting
 from engine.gc.tables import constant
 from engine.polymer import Polymer, parse_polymer
 
@@ -39,7 +40,8 @@ class Reaction:
 
     Most polymers have one step, virgin → fuel + char. An eliminating polymer (PVC)
     first loses HX, which is not fuel (fuel_fraction 0), leaving a dehydrohalogenated
-    "intermediate" that then burns to fuel and char.
+    "intermediate" that then burns to fuel and char. A semicrystalline polymer first
+    melts (virgin → "melt", char_yield 1: no gas), and its melt decomposes.
     """
 
     pre_exponential_1_s: float
@@ -91,6 +93,7 @@ DISPLAY_UNITS: dict[str, Unit] = {
     "heat_release_capacity_j_gk": Unit("J/g/K", decimals=0),  # as MCC reports it
     "eliminated_gas_fraction": Unit("kg/kg", decimals=2),
     "combustion_efficiency": Unit("–", decimals=2),
+    "heat_of_melting_j_kg": Unit("kJ/kg", 1e-3, 0),
 }
 
 
@@ -110,6 +113,7 @@ PROPERTY_TITLES: dict[str, str] = {
     "heat_release_capacity_j_gk": "Heat release capacity",
     "eliminated_gas_fraction": "Non-fuel gas released first (HX, water)",
     "combustion_efficiency": "Combustion efficiency χ",
+    "heat_of_melting_j_kg": "Heat of melting",
 }
 
 
@@ -137,6 +141,8 @@ class MaterialProperties:
     eliminated_gas_fraction: float
     flame_class: str
     combustion_efficiency: float
+    heat_of_melting_j_kg: float = 0.0
+    melting_peak_k: float | None = None
     groups: dict[str, float] = field(default_factory=dict)
     methods: dict[str, str] = field(default_factory=dict)
 
@@ -170,7 +176,9 @@ _METHODS = {
     "heat_release_capacity_j_gk": "Lyon's relation h_c(1−μ)E/(e·R·T_p²) at 1 K/s",
     "reactions": "one first-order step peaking at the estimated TGA peak temperature; "
     "E = ψ·R·T_p with ψ the UMD median; an eliminating polymer first loses its HX/water "
-    "at that peak, and its polyene residue decomposes at the peak of *C=C*",
+    "at that peak, and its polyene residue decomposes at the peak of *C=C*; a "
+    "semicrystalline polymer first melts (a narrow step at its DSC peak, ψ of the UMD "
+    "melt steps)",
     "eliminated_gas_fraction": "HX per halogen and water per hydroxyl on an sp3 carbon "
     "next to a C–H (engine/gc/gasification.py)",
 }
@@ -234,8 +242,12 @@ def estimate_properties(
                 consumes="intermediate",
             ),
         )
+    melt = melting(polymer)
+    if melt is not None:
+        reactions = (_melting_step(melt), *(replace(r, consumes="melt") for r in reactions))
     methods = {
         **_METHODS,
+        "heat_of_melting_j_kg": melt.method() if melt else AMORPHOUS_METHOD,
         "decomposition_peak_k": decomposition.method(),
         "heat_of_reaction_j_kg": f"{mechanism.replace('_', ' ')} (from structure): "
         f"{gasification.source}",
@@ -262,6 +274,24 @@ def estimate_properties(
         eliminated_gas_fraction=eliminated,
         flame_class=fire,
         combustion_efficiency=flame.combustion_efficiency(fire),
+        heat_of_melting_j_kg=melt.heat_j_kg if melt else 0.0,
+        melting_peak_k=melt.peak_k if melt else None,
         groups=groups,
         methods=methods,
+    )
+
+
+def _melting_step(melt: Melting) -> Reaction:
+    """Virgin → melt at the DSC peak: all residue (no gas), the heat of melting taken up."""
+    kinetics = est.kinetics_from_peak(
+        melt.peak_k, dimensionless_energy="melting_dimensionless_activation_energy"
+    )
+    return Reaction(
+        pre_exponential_1_s=kinetics.pre_exponential_1_s,
+        activation_energy_j_mol=kinetics.activation_energy_j_mol,
+        order=kinetics.order,
+        heat_of_reaction_j_kg=melt.heat_j_kg,
+        char_yield=1.0,
+        fuel_fraction=0.0,
+        leaves="melt",
     )

@@ -202,8 +202,9 @@ def test_a_fitted_model_feeds_the_estimate_and_names_its_method():
     assert props.decomposition_peak_k == pytest.approx(700.0 + 100.0 * 18 / 21)
     method = props.methods["decomposition_peak_k"]
     assert "backbone_aromatic" in method and "12 K over 9 polymers" in method
-    # the single first-order step peaks at the estimate at 10 K/min
-    reaction = props.reactions[0]
+    # the decomposition step (after PEEK's melting) peaks at the estimate at 10 K/min
+    reaction = props.reactions[-1]
+    assert reaction.consumes == "melt"
     kinetics = kinetics_from_peak(props.decomposition_peak_k)
     assert reaction.activation_energy_j_mol == pytest.approx(kinetics.activation_energy_j_mol)
 

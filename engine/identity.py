@@ -1,0 +1,104 @@
+"""One polymer, one name: the smallest repeat unit of a chain and a key for it.
+
+``*C*``, ``*CC*`` and ``*CCCC*`` are the same polyethylene, and ``*OCC*`` and ``*COC*``
+the same poly(ethylene oxide), written from another atom. `smallest_repeat_unit` cuts a
+unit written as several copies of a smaller one down to that one; `polymer_key` names
+the chain whatever unit, start atom or direction it was written with.
+
+Both work on the chain closed head to tail into a ring (`engine.gc.groups.closed_chain`):
+a candidate unit of d backbone atoms is the smallest unit when a ring of its copies is
+the ring of the unit as written. Only cuts at a backbone bond outside every ring are
+tried, so a phenylene or an imide on the backbone is never split.
+"""
+
+from __future__ import annotations
+
+from rdkit import Chem
+
+from engine.gc.groups import closed_chain
+from engine.polymer import PolymerError, RepeatUnit
+
+
+def _numbers(mol: Chem.Mol) -> list[int]:
+    return [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
+
+
+def _ring_smiles(mol: Chem.Mol, copies: int | None = None) -> str:
+    ring, _, _ = closed_chain(mol, _numbers(mol), copies)
+    return Chem.MolToSmiles(ring)
+
+
+def _backbone(mol: Chem.Mol) -> list[int]:
+    """Atom indices from the atom after the first ``*`` to the atom before the second."""
+    dummies = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+    head, tail = (mol.GetAtomWithIdx(d).GetNeighbors()[0].GetIdx() for d in dummies)
+    return [head] if head == tail else list(Chem.GetShortestPath(mol, head, tail))
+
+
+def _first_period(mol: Chem.Mol, path: list[int], d: int) -> Chem.Mol | None:
+    """The unit of the first ``d`` backbone atoms (with their side groups), or None
+    when the bond after them is in a ring (the cut would not separate the unit)."""
+    bond = mol.GetBondBetweenAtoms(path[d - 1], path[d])
+    if bond.IsInRing():
+        return None
+    edit = Chem.RWMol(mol)
+    kind = bond.GetBondType()
+    edit.RemoveBond(path[d - 1], path[d])
+    star = edit.AddAtom(Chem.Atom(0))
+    edit.AddBond(path[d - 1], star, kind)
+    cut = edit.GetMol()
+    cut.UpdatePropertyCache(strict=False)
+    pieces = Chem.GetMolFrags(cut, asMols=False, sanitizeFrags=False)
+    first = next(p for p in pieces if path[0] in p)
+    if star not in first:
+        return None
+    return Chem.RWMol(Chem.PathToSubmol(cut, _bonds_within(cut, first))).GetMol()
+
+
+def _bonds_within(mol: Chem.Mol, atoms: tuple[int, ...]) -> list[int]:
+    inside = set(atoms)
+    return [
+        b.GetIdx()
+        for b in mol.GetBonds()
+        if b.GetBeginAtomIdx() in inside and b.GetEndAtomIdx() in inside
+    ]
+
+
+def smallest_repeat_unit(unit: RepeatUnit) -> RepeatUnit:
+    """``unit`` itself, or the smaller unit it is several copies of (``*CCCC*`` → ``*C*``).
+
+    Stereo tags are kept as written: a unit whose copies differ in their tags (a
+    syndiotactic diad) is not the copy of a smaller one and stays whole.
+    """
+    mol = unit.mol
+    path = _backbone(mol)
+    length = len(path)
+    if length < 2:
+        return unit
+    whole_copies = max(1, -(-3 // length))
+    whole = _ring_smiles(mol, whole_copies)
+    for d in range(1, length):
+        if length % d:
+            continue
+        piece = _first_period(mol, path, d)
+        if piece is None:
+            continue
+        if _ring_smiles(piece, whole_copies * length // d) != whole:
+            continue
+        try:
+            return RepeatUnit.from_smiles(Chem.MolToSmiles(piece))
+        except PolymerError:
+            continue
+    return unit
+
+
+def polymer_key(unit: RepeatUnit) -> str:
+    """A name for the chain, not the way it was written: ``*OCC*``, ``*COC*`` and
+    ``*OCCOCC*`` agree.
+
+    The smallest repeat unit is closed head to tail into a ring (of two or three copies
+    when its backbone is shorter than three atoms) and the ring's canonical SMILES is
+    the key, so it depends neither on where the unit starts, nor on which way it is
+    read, nor on how many copies were written.
+    """
+    return _ring_smiles(smallest_repeat_unit(unit).mol)
