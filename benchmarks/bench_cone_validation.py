@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import math
 import os
 import platform
 import time
@@ -44,147 +43,55 @@ from engine.cone.scenario import ConeScenario
 from engine.cone.solver import simulate
 from engine.cone.umd import load_umd_materials
 from engine.datasets import shipped_tests
-from engine.gc.decomposition import DecompositionModel, fit_decomposition_model
-from engine.gc.flame import FlameModel, HeatRecord, fit_flame_model, flame_class
-from engine.gc.gasification import (
-    GasificationModel,
-    PeakRecord,
-    decomposition_mechanism,
-    fit_gasification_model,
+from engine.gc.cone_fit import (
+    TABLE_SOURCE,
+    cone_fit_tests,
+    fit_shipped_models,
+    leave_one_polymer_out_models,
 )
-from engine.gc.measured_decomposition import load_records
-from engine.gc.properties import estimate_properties
-from engine.polymer import Polymer, parse_polymer
+from engine.gc.flame import FlameModel
+from engine.gc.gasification import GasificationModel
+from engine.polymer import parse_polymer
 from engine.resources import resource_path
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cone_validation.json"
 GC_TABLES = Path(__file__).resolve().parents[1] / "resources" / "gc"
 BEFORE = Path(__file__).resolve().parent / "results" / "cone_validation_before.json"
 TARGETS = (("tig_s", "tig_s"), ("phrr_kw_m2", "phrr_kw_m2"), ("thr_mj_m2", "thr_mj_m2"))
-#: Trial heats of pyrolysis (J/kg): from none to beyond the largest UMD step (1.35 MJ/kg).
-TRIAL_HEATS = tuple(float(h) for h in np.arange(0.0, 3.01e6, 0.1e6))
-#: The trial whose THR the flame fit reads (THR hardly depends on the heat of pyrolysis).
-THR_TRIAL = 0.6e6
-TABLE_SOURCE = (
-    "fitted by this project to resources/data/cone/tests.csv "
-    "(benchmarks/bench_cone_validation.py --fit-tables)"
-)
 
 
-def _tests() -> pd.DataFrame:
-    tests = shipped_tests()
-    tests = tests[tests.smiles.notna()]
-    return tests[tests[["tig_s", "phrr_kw_m2", "thr_mj_m2"]].notna().any(axis=1)]
-
-
-def _polymers(tests: pd.DataFrame) -> dict[str, Polymer]:
-    return {p: parse_polymer(s, name=p) for p, s in tests.groupby("polymer").smiles.first().items()}
-
-
-def _same_structure(polymers: dict[str, Polymer]) -> dict[str, frozenset[str]]:
-    """Each polymer's leave-out group: every polymer with its canonical structure."""
-    return {
-        p: frozenset(q for q, other in polymers.items() if other.smiles == poly.smiles)
-        for p, poly in polymers.items()
-    }
-
-
-def _decomposition_models(
-    polymers: dict[str, Polymer], groups: dict[str, frozenset[str]]
-) -> dict[str, DecompositionModel]:
-    """Per polymer, the TGA-peak model fitted without any record of its structure."""
-    records = load_records()
-    models = {}
-    for p, poly in polymers.items():
-        names = {r.polymer for r in records if parse_polymer(r.smiles).smiles == poly.smiles}
-        models[p] = fit_decomposition_model(records, frozenset(names | groups[p]))
-    return models
-
-
-def _conditions(tests: pd.DataFrame) -> pd.MultiIndex:
-    return tests.groupby(["polymer", "heat_flux_kw_m2", "thickness_mm"]).size().index
-
-
-def _simulate(materials: dict[str, object], tests: pd.DataFrame, label) -> pd.DataFrame:
+def _simulate(materials: dict[str, object], tests: pd.DataFrame) -> pd.DataFrame:
+    conditions = tests.groupby(["polymer", "heat_flux_kw_m2", "thickness_mm"]).size().index
     scenarios, keys = [], []
-    for polymer, flux, thick in _conditions(tests):
+    for polymer, flux, thick in conditions:
         if polymer not in materials:
             continue
         scenarios.append(ConeScenario(materials[polymer], float(flux), float(thick)))
         keys.append((polymer, flux, thick))
     results = simulate(scenarios)
     return pd.DataFrame(
-        [{"polymer": p, "heat_flux_kw_m2": f, "thickness_mm": t, "trial": label,
+        [{"polymer": p, "heat_flux_kw_m2": f, "thickness_mm": t,
           "sim_tig_s": r.metrics.tig_s, "sim_phrr_kw_m2": r.metrics.phrr_kw_m2,
           "sim_thr_mj_m2": r.metrics.thr_mj_m2, "status": r.status}
          for (p, f, t), r in zip(keys, results, strict=True)]
     )
 
 
-def trial_runs(tests, polymers, decomposition) -> pd.DataFrame:
-    """Every polymer at every condition and trial heat of pyrolysis, χ = 1."""
-    unit_flame = FlameModel({}, 1.0, "trial")
-    frames = []
-    for heat in TRIAL_HEATS:
-        trial = GasificationModel({}, heat, "trial")
-        materials = {
-            p: cone_material(estimate_properties(
-                poly, decomposition=decomposition[p], gasification=trial, flame=unit_flame))
-            for p, poly in polymers.items()
-        }
-        frames.append(_simulate(materials, tests, heat))
-    runs = frames[0].iloc[:0] if not frames else pd.concat(frames, ignore_index=True)
-    return tests.merge(runs, on=["polymer", "heat_flux_kw_m2", "thickness_mm"])
-
-
-def fit_models(trials: pd.DataFrame, polymers, exclude=frozenset()):
-    """The flame model (χ from THR) then the gasification model (heat of pyrolysis from
-    pHRR, with that χ applied), both without the polymers in `exclude`."""
-    classes = {p: flame_class(poly) for p, poly in polymers.items()}
-    mechanisms = {p: decomposition_mechanism(poly) for p, poly in polymers.items()}
-    at = trials[np.isclose(trials.trial, THR_TRIAL)]
-    heat_records = [
-        HeatRecord(r.polymer, classes[r.polymer], r.thr_mj_m2 / r.sim_thr_mj_m2)
-        for r in at.itertuples()
-        if math.isfinite(r.thr_mj_m2) and r.sim_thr_mj_m2 > 0
-    ]
-    flame = fit_flame_model(heat_records, exclude=exclude, source=TABLE_SOURCE)
-    peak_records = [
-        PeakRecord(
-            r.polymer,
-            mechanisms[r.polymer],
-            r.trial,
-            math.log(flame.combustion_efficiency(classes[r.polymer]) * r.sim_phrr_kw_m2
-                     / r.phrr_kw_m2),
-        )
-        for r in trials.itertuples()
-        if math.isfinite(r.phrr_kw_m2) and r.phrr_kw_m2 > 0 and r.sim_phrr_kw_m2 > 0
-    ]
-    gasification = fit_gasification_model(peak_records, exclude=exclude, source=TABLE_SOURCE)
-    return flame, gasification
-
-
 def run() -> tuple[pd.DataFrame, dict]:
-    tests = _tests()
-    polymers = _polymers(tests)
-    groups = _same_structure(polymers)
-    decomposition = _decomposition_models(polymers, groups)
-    trials = trial_runs(tests, polymers, decomposition)
+    tests = cone_fit_tests(shipped_tests())
+    models = leave_one_polymer_out_models(tests)
     gc, fitted = {}, {}
-    for p, poly in polymers.items():
-        flame, gasification = fit_models(trials, polymers, exclude=groups[p])
-        props = estimate_properties(poly, decomposition=decomposition[p],
-                                    gasification=gasification, flame=flame)
-        gc[p] = cone_material(props)
-        fitted[p] = {"mechanism": props.mechanism, "flame_class": props.flame_class,
-                     "combustion_efficiency": props.combustion_efficiency,
-                     "heat_of_reaction_j_kg": props.heat_of_reaction_j_kg,
-                     "eliminated_gas_fraction": props.eliminated_gas_fraction}
+    for polymer, key in tests.groupby("polymer")["key"].first().items():
+        props = models[key].properties(parse_polymer(key, name=polymer))
+        gc[polymer] = cone_material(props)
+        fitted[polymer] = {"mechanism": props.mechanism, "flame_class": props.flame_class,
+                           "combustion_efficiency": props.combustion_efficiency,
+                           "heat_of_reaction_j_kg": props.heat_of_reaction_j_kg,
+                           "eliminated_gas_fraction": props.eliminated_gas_fraction}
     umd = load_umd_materials(resource_path("data", "properties", "pyrolysis_properties_umd.csv"))
     simulated = pd.concat([
-        _simulate(gc, tests, "GC").assign(properties="GC"),
-        _simulate({p: umd[p] for p in polymers if p in umd}, tests, "UMD").assign(
-            properties="UMD"),
+        _simulate(gc, tests).assign(properties="GC"),
+        _simulate({p: umd[p] for p in gc if p in umd}, tests).assign(properties="UMD"),
     ], ignore_index=True)
     merged = tests.merge(simulated, on=["polymer", "heat_flux_kw_m2", "thickness_mm"])
     for measured, name in TARGETS:
@@ -249,10 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     if args.fit_tables:
-        tests = _tests()
-        polymers = _polymers(tests)
-        decomposition = _decomposition_models(polymers, _same_structure(polymers))
-        write_tables(*fit_models(trial_runs(tests, polymers, decomposition), polymers))
+        write_tables(*fit_shipped_models(shipped_tests()))
         return
     merged, fitted = run()
     table = summarise(merged)
