@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -284,6 +285,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         heat_fluxes_kw_m2=_floats(args.flux, "--flux", HEAT_FLUX),
         thicknesses_mm=_floats(args.thickness, "--thickness", THICKNESS),
         chunk_size=args.chunk_size,
+        draws_per_polymer=args.draws,
+        vary_physics=args.vary_physics,
     )
     check_output_folder("--out", args.out)
 
@@ -292,10 +295,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(f"  [{p.done}/{p.total}] {p.message} ({p.elapsed_s:.0f} s{left})", flush=True)
 
     token = CancelToken()
-    print(
-        f"Generating {args.n} polymers × {len(config.heat_fluxes_kw_m2)} fluxes × "
-        f"{len(config.thicknesses_mm)} thicknesses into {args.out}"
-    )
+    conditions = (
+        f"{args.draws} conditions drawn over 10–100 kW/m² and 1–50 mm" if args.draws else
+        f"{len(config.heat_fluxes_kw_m2)} fluxes × {len(config.thicknesses_mm)} thicknesses")
+    varied = ", plausible materials drawn around each estimate" if args.vary_physics else ""
+    print(f"Generating {args.n} polymers × {conditions}{varied} into {args.out}")
     try:
         summary = generate_synthetic(
             config,
@@ -404,7 +408,106 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _physics_evaluation(data: str, level: float, report: str | None):
+    """Leave-one-polymer-out of physics and physics-informed, the calibration it gives,
+    and (with ``report``) the folder a scientist reads: evaluation.json,
+    predictions.csv and one parity plot per target."""
+    from engine.outputs import write_csv, write_text
+    from engine.physics_informed import (
+        build_calibration,
+        evaluate_physics_informed,
+        evaluation_tests,
+        held_out_table,
+        write_parity_plots,
+    )
+
+    if not 0 < level < 1:
+        raise UserError(f"--level must lie between 0 and 1 (e.g. 0.8), not {level}.")
+    evaluation = evaluate_physics_informed(evaluation_tests(data))
+    calibration = build_calibration(evaluation.tests, level=level, evaluation=evaluation)
+    for line in _describe_calibration(calibration):
+        print(line)
+    if report:
+        folder = Path(report)
+        folder.mkdir(parents=True, exist_ok=True)
+        record = calibration.to_json()
+        write_text(folder / "evaluation.json",
+                   json.dumps({"methods": record["methods"], **record["summary"]}, indent=2))
+        write_csv(held_out_table(evaluation, calibration), folder / "predictions.csv")
+        try:
+            plots = write_parity_plots(held_out_table(evaluation, calibration), calibration,
+                                       folder)
+        except RuntimeError as error:
+            print(f"  {error}", file=sys.stderr)
+            plots = []
+        print(f"Wrote {folder / 'evaluation.json'}, {folder / 'predictions.csv'}"
+              + "".join(f", {p}" for p in plots) + ".")
+    return calibration
+
+
+def _describe_calibration(calibration) -> list[str]:
+    """Held-out scores, coverage and the method per target, for the terminal and cards."""
+    summary = calibration.summary
+    level = calibration.default_level
+    lines = [f"  leave-one-polymer-out ({summary.get('polymers')} polymers, "
+             f"{summary.get('tests')} tests): median relative error [median over polymers]; "
+             f"{level:.0%}-interval coverage of held-out tests"]
+    for target, scores in (summary.get("scores") or {}).items():
+        cells = []
+        for method, s in scores.items():
+            if s.get("median_relative_error") is None:
+                continue
+            cells.append(f"{method.replace('_', '-')} {100 * s['median_relative_error']:.1f} % "
+                         f"[{100 * s['median_of_polymer_medians']:.1f}], covers "
+                         f"{100 * s['coverage']:.0f} %")
+        lines.append(f"    {target:<11} " + "; ".join(cells)
+                     + f"  → ships {calibration.methods[target].replace('_', '-')}, "
+                     f"interval ×/÷ {math.exp(calibration.bands[target].half_width(level)):.2f}")
+    scatter = summary.get("replicate_scatter") or {}
+    if scatter:
+        lines.append("    replicate scatter (noise floor, median over repeated conditions): "
+                     + ", ".join(f"{t} {100 * v['median_relative_scatter']:.1f} %"
+                                 for t, v in scatter.items()
+                                 if v.get("median_relative_scatter") is not None))
+    labs = (summary.get("leave_one_lab_out") or {}).get("median_over_labs") or {}
+    if labs:
+        polymer = summary["leave_one_lab_out"]["polymer"]
+        lines.append(f"    leave one lab out ({polymer}, median over labs): "
+                     + ", ".join(f"{k.replace('_', ' ')} {100 * v:.1f} %"
+                                 for k, v in labs.items() if v is not None))
+    return lines
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from engine.onnx_calibration import CalibrationFileError, attach_calibration
+    from engine.outputs import check_outputs
+    from engine.predictor import read_model_info
+
+    if Path(args.out).suffix.lower() != ".onnx":
+        raise UserError(f"--out must end in .onnx, not {Path(args.out).suffix or 'nothing'!r}.")
+    inputs = {} if args.data == "shipped" else {"--data": args.data}
+    if Path(args.out).resolve() != Path(args.model).resolve():
+        inputs["MODEL"] = args.model
+    check_outputs({"--out": args.out}, inputs)
+    read_model_info(args.model)  # a readable Trinity model, before minutes of work
+    calibration = _physics_evaluation(args.data, args.level, args.report)
+    try:
+        attach_calibration(args.model, args.out, calibration)
+    except CalibrationFileError as error:
+        raise UserError(str(error)) from None
+    print(f"Wrote {args.out}: predictions by "
+          + ", ".join(f"{t} {m.replace('_', '-')}" for t, m in calibration.methods.items())
+          + f", {calibration.default_level:.0%} intervals calibrated on held-out polymers.")
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.phase1 is None:
+        from engine.outputs import check_output_folder
+
+        check_output_folder("--out", args.out, {"--data": args.data})
+        _physics_evaluation(args.data, args.level, args.out)
+        return 0
     import transformers
 
     from engine.jobs import Cancelled, CancelToken
@@ -488,7 +591,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     _SAY_TO_STDERR = is_stdout(args.output) or is_stdout(args.curves)
     table = read_tests_csv(args.input, encoding=args.encoding)
     predictor = OnnxPredictor(args.model)
-    result = predict_frame(predictor, table, progress=_progress_line(len(table.frame)))
+    if args.level is not None and not 0 < args.level < 1:
+        raise UserError(f"--level must lie between 0 and 1 (e.g. 0.8), not {args.level}.")
+    result = predict_frame(predictor, table, progress=_progress_line(len(table.frame)),
+                           level=args.level)
     write_csv(result.rounded(), args.output)
     if args.curves:
         write_csv(result.curves(), args.curves, float_format="%.1f")
@@ -552,6 +658,13 @@ def _describe_model(info) -> list[str]:
         )
     if info.evaluation:
         lines += _describe_evaluation(info.evaluation)
+    if info.calibration:
+        lines.append("  predictions per target: " + ", ".join(
+            f"{t} {m.replace('_', '-')}" for t, m in info.calibration.methods.items()))
+        lines += _describe_calibration(info.calibration)
+    else:
+        lines.append("  intervals: the ensemble's spread, not calibrated on held-out polymers "
+                     "(calibrate with `trinity calibrate MODEL.onnx --out MODEL.onnx`)")
     return lines
 
 
@@ -599,6 +712,7 @@ def cmd_recipe(args: argparse.Namespace) -> int:
     from engine.synthetic import SyntheticConfig
     from engine.training import default_settings
     from engine.training.recipe import (
+        SHIPPED_DRAWS,
         SHIPPED_PHASE1_EPOCHS,
         SHIPPED_POLYMERS,
         SHIPPED_SEEDS,
@@ -610,7 +724,8 @@ def cmd_recipe(args: argparse.Namespace) -> int:
     seeds = _seeds(args.seeds) or list(SHIPPED_SEEDS)
     recipe = Recipe(
         synthetic=SyntheticConfig(n_polymers=args.polymers or SHIPPED_POLYMERS,
-                                  seed=args.synthetic_seed),
+                                  seed=args.synthetic_seed, draws_per_polymer=SHIPPED_DRAWS,
+                                  vary_physics=True),
         seeds=tuple(seeds),
         size=args.size,
         init=args.init,
@@ -713,6 +828,11 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--flux", default="25,50,75", help="heat fluxes, kW/m² (default 25,50,75)")
     gen.add_argument("--thickness", default="3,6", help="thicknesses, mm (default 3,6)")
     gen.add_argument("--chunk-size", type=_count, default=200, help="polymers per saved chunk")
+    gen.add_argument("--draws", type=int, default=0,
+                     help="conditions drawn per polymer over 10–100 kW/m² and 1–50 mm, "
+                     "log-uniform (default 0: the --flux × --thickness grid)")
+    gen.add_argument("--vary-physics", action="store_true",
+                     help="simulate a plausible material drawn around each GC estimate")
     where = gen.add_mutually_exclusive_group()
     where.add_argument(
         "--workers",
@@ -755,7 +875,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser(
         "evaluate", help="leave-one-polymer-out: physics vs single-phase vs two-phase"
     )
-    ev.add_argument("--phase1", required=True, help="phase-1 model folder (or ensemble)")
+    ev.add_argument("--phase1", help="phase-1 model folder (or ensemble); without it, the "
+                    "physics and physics-informed methods only (a minute, no training)")
+    ev.add_argument("--level", type=float, default=0.8,
+                    help="interval level whose coverage is checked (default 0.8)")
     ev.add_argument("--data", default="shipped", help="experimental CSV, or 'shipped' (default)")
     ev.add_argument("--seeds", help="seeds, e.g. 0,1,2 (default: the phase-1 model's)")
     ev.add_argument("--out", default="evaluation", help="report folder (resumed if it exists)")
@@ -771,6 +894,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--keep-models", action="store_true", help="keep each fold's models")
     ev.set_defaults(func=cmd_evaluate)
+
+    cal = sub.add_parser(
+        "calibrate", help="intervals from held-out polymers, written into an ONNX model")
+    cal.add_argument("model", help="Trinity ONNX model file")
+    cal.add_argument("--out", required=True, help="ONNX file to write (may be the model)")
+    cal.add_argument("--data", default="shipped", help="experimental CSV, or 'shipped' (default)")
+    cal.add_argument("--level", type=float, default=0.8, help="default interval level (0.8)")
+    cal.add_argument("--report", help="also write the evaluation and parity plots here")
+    cal.set_defaults(func=cmd_calibrate)
 
     export = sub.add_parser("export", help="export a model directory or ensemble to ONNX")
     export.add_argument("model_dir", help="model directory, or an ensemble folder")
@@ -791,6 +923,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--curves", help="also write the HRR curves here, in long format")
     predict.add_argument("--encoding",
                          help="the input's text encoding, e.g. cp1252 (default: detected)")
+    predict.add_argument("--level", type=float,
+                         help="interval level, e.g. 0.9 (default: the model's, 0.8)")
     predict.set_defaults(func=cmd_predict)
 
     models = sub.add_parser("models", help="show the shipped model and ONNX files given")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from rdkit import Chem
 
 from engine.gc.groups import closed_chain
-from engine.polymer import PolymerError, RepeatUnit
+from engine.polymer import Polymer, PolymerError, RepeatUnit
 
 
 def _numbers(mol: Chem.Mol) -> list[int]:
@@ -102,3 +102,20 @@ def polymer_key(unit: RepeatUnit) -> str:
     read, nor on how many copies were written.
     """
     return _ring_smiles(smallest_repeat_unit(unit).mol)
+
+
+def model_smiles(polymer: Polymer) -> str:
+    """What a learnt model reads for ``polymer``: each unit cut to its smallest repeat
+    unit, without stereo tags, canonical, units in canonical order.
+
+    Stereo tags are dropped because no training polymer carries them (the synthetic
+    set never writes them, the cone tests name commercial, mostly atactic grades): a
+    tag would be a token the model never learnt, and mirror images would differ.
+    Tacticity therefore does not reach the model; the physics does not use it either.
+    """
+    units = []
+    for unit in polymer.units:
+        mol = Chem.Mol(smallest_repeat_unit(unit).mol)
+        Chem.RemoveStereochemistry(mol)
+        units.append(Chem.MolToSmiles(mol))
+    return ".".join(sorted(units))

@@ -35,5 +35,12 @@ UNITS = {
     "heat_flux_kw_m2": "kW/m2",
     "thickness_mm": "mm",
 }
-#: SMILES are canonicalised (engine.polymer.parse_polymer) before tokenising, as in training.
-CANONICALISATION = "engine.polymer.parse_polymer"
+#: Optional metadata: which method predicts each target and the held-out errors its
+#: intervals come from (`engine.physics_informed.Calibration`); a file without it gives
+#: the ensemble's spread, which is not an interval calibrated on held-out polymers.
+CALIBRATION = "calibration"
+#: Suffixes of an interval's bounds.
+LOW, HIGH = "_low", "_high"
+#: SMILES are reduced to their smallest repeat unit, without stereo, canonical
+#: (engine.identity.model_smiles) before tokenising, in training as in prediction.
+CANONICALISATION = "engine.identity.model_smiles"

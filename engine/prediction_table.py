@@ -9,6 +9,7 @@ the user gave is silently dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +19,20 @@ import pandas as pd
 
 from engine.csv_tables import CsvTable, TableFileError, read_csv_table
 from engine.jobs import CancelToken, ProgressCallback, ProgressReporter
-from engine.onnx_format import SCALARS, STD
+from engine.onnx_format import HIGH, LOW, SCALARS, STD
 from engine.predictor import OnnxPredictor, Prediction, PredictorError
 from engine.quantities import HEAT_FLUX, THICKNESS, Limit, QuantityError, parse_number, round_frame
 
 #: Columns a table of tests needs (`predict_frame`, ``trinity predict``).
 INPUT_COLUMNS = ("smiles", "heat_flux_kw_m2", "thickness_mm")
-#: Columns `predict_frame` adds: each scalar and its spread, a sentence where the test's
-#: conditions lie outside the model's training data, then the reason a row failed.
-RESULT_COLUMNS = (
-    *(name + suffix for name in SCALARS for suffix in ("", STD)), "extrapolation", "error",
+#: Numbers `predict_frame` adds: each scalar, its spread and its interval's bounds, and
+#: the probability of ignition.
+NUMBER_COLUMNS = (
+    *(name + suffix for name in SCALARS for suffix in ("", STD, LOW, HIGH)), "p_ignition",
 )
+#: Columns `predict_frame` adds: the numbers, what the interval is, a sentence where the
+#: test is an extrapolation (conditions or chemistry), then the reason a row failed.
+RESULT_COLUMNS = (*NUMBER_COLUMNS, "interval", "extrapolation", "error")
 #: Tests predicted per call; progress is reported and cancelling checked between calls.
 CHUNK = 2000
 
@@ -66,7 +70,7 @@ class PredictionTable:
     def rounded(self) -> pd.DataFrame:
         """``frame`` with each prediction to the resolution it has (`engine.quantities`);
         the user's own columns stay as written."""
-        return round_frame(self.frame, RESULT_COLUMNS[:-2])
+        return round_frame(self.frame, NUMBER_COLUMNS)
 
 
 def read_tests_csv(path: str | Path, *, encoding: str | None = None) -> CsvTable:
@@ -89,8 +93,11 @@ def predict_frame(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    level: float | None = None,
 ) -> PredictionTable:
     """Predict every good row of a table of tests; bad rows are kept with the reason.
+
+    ``level`` is the intervals' (default: the model's calibration level, else 0.8).
 
     ``table`` is what `read_tests_csv` read, or a frame of cells (its rows are then
     numbered from line 2). It needs ``smiles``, ``heat_flux_kw_m2`` and
@@ -104,7 +111,7 @@ def predict_frame(
         frame, lines, unreadable = table, [i + 2 for i in range(len(table))], []
     frame = frame.reset_index(drop=True)
     columns = _input_columns(frame)
-    encoded: dict[str, tuple[str, np.ndarray] | str] = {}
+    encoded: dict[str, tuple | str] = {}
     good, conditions, errors = [], [], []
     for position, (smiles, flux, thickness) in enumerate(
         frame[list(columns)].itertuples(index=False, name=None)
@@ -129,13 +136,17 @@ def predict_frame(
     rows = np.asarray([position for position, _ in good], dtype=np.int64)
     flux, thickness = np.asarray(conditions, dtype=np.float32).reshape(-1, 2).T
     prediction = _predict_chunks(predictor, [e for _, e in good], flux, thickness,
-                                 progress, cancel)
+                                 progress, cancel, level)
     out = frame.rename(columns={c: f"{c}_input" for c in frame.columns
                                 if c in RESULT_COLUMNS or c == "line"})
-    for name in RESULT_COLUMNS[:-2]:
+    for name in NUMBER_COLUMNS:
         values = np.full(len(out), np.nan)
-        values[rows] = getattr(prediction, name)
+        found = getattr(prediction, name)
+        if found is not None:
+            values[rows] = found
         out[name] = values
+    out["interval"] = ""
+    out.loc[rows, "interval"] = prediction.interval
     out["extrapolation"] = ""
     out.loc[rows, "extrapolation"] = list(prediction.extrapolation)
     out["error"] = ""
@@ -157,29 +168,33 @@ def predict_frame(
     return PredictionTable(out, sorted(found), prediction, rows)
 
 
-def _predict_chunks(predictor, encoded, flux, thickness, progress, cancel) -> Prediction:
+def _predict_chunks(predictor, encoded, flux, thickness, progress, cancel,
+                    level) -> Prediction:
     """`OnnxPredictor._run` over `CHUNK`-sized pieces, reporting progress between them."""
     report = ProgressReporter(len(encoded), progress)
+    calibration = predictor.info.calibration
+    level = level if level is not None else (calibration.default_level if calibration else 0.8)
     parts = []
     for start in range(0, max(len(encoded), 1), CHUNK):
         if cancel is not None:
             cancel.raise_if_cancelled()
         stop = start + CHUNK
-        parts.append(predictor._run(encoded[start:stop], flux[start:stop], thickness[start:stop]))
+        piece = encoded[start:stop]
+        parts.append(predictor._run(piece, flux[start:stop], thickness[start:stop], level,
+                                    [None] * len(piece)))
         done = min(stop, len(encoded))
         report(done, f"{done} of {len(encoded)} tests predicted")
     if len(parts) == 1:
         return parts[0]
     first = parts[0]
     joined = {
-        name: np.concatenate([getattr(p, name) for p in parts])
-        for name in ("heat_flux_kw_m2", "thickness_mm", "tig_s", "tig_s_std", "phrr_kw_m2",
-                     "phrr_kw_m2_std", "thr_mj_m2", "thr_mj_m2_std", "hrr_kw_m2",
-                     "hrr_kw_m2_std")
+        f.name: np.concatenate([getattr(p, f.name) for p in parts])
+        for f in dataclasses.fields(Prediction)
+        if isinstance(getattr(first, f.name), np.ndarray) and f.name != "time_s"
     }
-    return Prediction(
+    return dataclasses.replace(
+        first,
         smiles=tuple(s for p in parts for s in p.smiles),
-        time_s=first.time_s,
         extrapolation=tuple(e for p in parts for e in p.extrapolation),
         **joined,
     )

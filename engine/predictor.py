@@ -18,21 +18,28 @@ import json
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from engine.calibration import DEFAULT_LEVEL, MODEL, Calibration
 from engine.csv_tables import shorten
+from engine.identity import model_smiles
 from engine.onnx_format import (
+    CALIBRATION,
     CURVE,
     FORMAT_KEY,
+    HIGH,
     INPUTS,
     KEY_PREFIX,
+    LOW,
     ONNX_FORMAT_VERSION,
     OUTPUTS,
+    SCALARS,
+    STD,
 )
-from engine.polymer import PolymerError, parse_polymer
+from engine.polymer import Polymer, PolymerError, parse_polymer
 from engine.quantities import HEAT_FLUX, THICKNESS, Limit, QuantityError
 from engine.smiles_tokens import split_smiles
 from engine.trained_range import TrainedRange, trained_range
@@ -78,6 +85,7 @@ class ModelInfo:
     provenance: dict
     recipe: dict | None = None
     evaluation: dict | None = None
+    calibration: Calibration | None = None
 
     @functools.cached_property
     def trained_range(self) -> TrainedRange | None:
@@ -87,12 +95,18 @@ class ModelInfo:
 
 @dataclass(frozen=True, eq=False)
 class Prediction:
-    """Ensemble mean and spread (population std over members) per test.
+    """Predicted value, spread and interval per test.
 
     Scalars have shape ``(n,)``, curves ``(n, points)`` on ``time_s``. ``smiles`` are
-    the canonical SMILES the model read. ``extrapolation`` holds, per test, a sentence
-    when its heat flux or thickness lies outside what the model was trained on (empty
-    otherwise; see `engine.trained_range`).
+    what the model read (`engine.identity.model_smiles`). ``methods`` says per target
+    which method gave it ("model": the learnt ensemble; "physics" or
+    "physics_informed": `engine.physics_informed`). ``<target>_low`` and ``_high``
+    bound the interval that ``interval`` describes at ``level``; ``_std`` is the spread
+    (the ensemble's, or the physics' over plausible materials). ``p_ignition`` is the
+    probability that the sample ignites (NaN where the method does not say); t_ig is NaN
+    where ignition is not expected. ``extrapolation`` holds, per test, a sentence when
+    its conditions lie outside what the model was trained on or its chemistry is unlike
+    every tested polymer (empty otherwise).
     """
 
     smiles: tuple[str, ...]
@@ -108,9 +122,25 @@ class Prediction:
     hrr_kw_m2_std: np.ndarray
     time_s: np.ndarray
     extrapolation: tuple[str, ...] = ()
+    level: float = 0.8
+    interval: str = ""
+    methods: dict = field(default_factory=dict)
+    tig_s_low: np.ndarray | None = None
+    tig_s_high: np.ndarray | None = None
+    phrr_kw_m2_low: np.ndarray | None = None
+    phrr_kw_m2_high: np.ndarray | None = None
+    thr_mj_m2_low: np.ndarray | None = None
+    thr_mj_m2_high: np.ndarray | None = None
+    hrr_kw_m2_low: np.ndarray | None = None
+    hrr_kw_m2_high: np.ndarray | None = None
+    p_ignition: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.smiles)
+
+    def bounds(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(low, high) of the interval of a scalar or of the HRR curve."""
+        return getattr(self, name + "_low"), getattr(self, name + "_high")
 
 
 def default_model_path() -> Path:
@@ -360,8 +390,19 @@ def _model_info(session, path: Path) -> tuple[ModelInfo, dict]:
         provenance=meta["provenance"],
         recipe=check.recipe(meta),
         evaluation=check.evaluation(meta),
+        calibration=_calibration(check, meta),
     )
     return info, check.tokenizer(meta)
+
+
+def _calibration(check: _Metadata, meta: dict) -> Calibration | None:
+    record = check.field(meta, CALIBRATION, "", "object|None", optional=True)
+    if record is None:
+        return None
+    try:
+        return Calibration.from_json(record)
+    except ValueError as error:
+        check.fail(str(error).rstrip(".").split(";")[0])
 
 
 def _units(check: _Metadata, meta: dict) -> dict:
@@ -420,20 +461,24 @@ class OnnxPredictor:
         """The execution providers onnxruntime is using, fastest first."""
         return self._session.get_providers()
 
-    def encode(self, smiles: str) -> tuple[str, np.ndarray]:
-        """The canonical SMILES and its token ids (``<bos> … <eos>``, as in training).
+    def encode(
+        self, smiles: str, fractions: Sequence[float] | None = None
+    ) -> tuple[str, np.ndarray, Polymer]:
+        """What the model reads (`engine.identity.model_smiles`), its token ids
+        (``<bos> … <eos>``, as in training), and the polymer the physics simulates.
 
-        Raises `PredictorError` naming the SMILES if it is no valid repeat unit or holds
-        a token the model's vocabulary lacks.
+        Raises `PredictorError` naming the SMILES if it is no valid repeat unit, or holds
+        a token the model's vocabulary lacks while the learnt model predicts a target.
         """
         try:
-            canonical = parse_polymer(smiles).smiles
+            polymer = parse_polymer(smiles, fractions)
         except PolymerError as error:
             raise PredictorError(f"SMILES {shorten(smiles)!r}: {error}") from None
+        canonical = model_smiles(polymer)
         ids = [self._bos]
         for token, position, is_smiles in split_smiles(canonical):
             found = self._vocabulary.get(token) if is_smiles else None
-            if found is None and not self._read_unknown_as_unk:
+            if found is None and not self._read_unknown_as_unk and self._uses_model:
                 raise PredictorError(
                     f"SMILES {shorten(smiles)!r} holds {token!r} (at position {position} of "
                     f"its canonical form {shorten(canonical)!r}), a token model "
@@ -442,37 +487,143 @@ class OnnxPredictor:
                 )
             ids.append(self._unk if found is None else found)
         ids.append(self._eos)
-        return canonical, np.asarray(ids, dtype=np.int64)
+        return canonical, np.asarray(ids, dtype=np.int64), polymer
+
+    @property
+    def _uses_model(self) -> bool:
+        calibration = self._info.calibration
+        return calibration is None or MODEL in calibration.methods.values()
 
     def predict(
         self,
         smiles: Sequence[str],
         heat_flux_kw_m2: float | Sequence[float],
         thickness_mm: float | Sequence[float],
+        *,
+        level: float | None = None,
+        fractions: Sequence[Sequence[float] | None] | None = None,
     ) -> Prediction:
         """Predictions for each SMILES at its heat flux (kW/m²) and thickness (mm).
 
-        A single flux or thickness applies to every SMILES.
+        A single flux or thickness applies to every SMILES. ``level`` is the interval's
+        (default: the model's calibration level, else 0.8). ``fractions`` gives a
+        copolymer's unit fractions (mole basis) per SMILES; the physics uses them, the
+        learnt model cannot, and says so in ``extrapolation``.
         """
         if isinstance(smiles, str):
             smiles = [smiles]
         flux = _conditions(heat_flux_kw_m2, len(smiles), HEAT_FLUX, "heat_flux_kw_m2")
         thickness = _conditions(thickness_mm, len(smiles), THICKNESS, "thickness_mm")
-        cache: dict[str, tuple[str, np.ndarray]] = {}
-        for s in smiles:
-            if s not in cache:
-                cache[s] = self.encode(s)
-        encoded = [cache[s] for s in smiles]
-        return self._run(encoded, flux, thickness)
+        fractions = list(fractions) if fractions is not None else [None] * len(smiles)
+        if len(fractions) != len(smiles):
+            raise PredictorError(f"Give one set of fractions per SMILES ({len(smiles)}).")
+        calibration = self._info.calibration
+        level = level if level is not None else (
+            calibration.default_level if calibration else DEFAULT_LEVEL)
+        if not 0 < level < 1:
+            raise PredictorError(f"The interval level must lie between 0 and 1, not {level}.")
+        cache: dict[tuple, tuple[str, np.ndarray, Polymer]] = {}
+        for s, f in zip(smiles, fractions, strict=True):
+            key = (s, tuple(f) if f is not None else None)
+            if key not in cache:
+                cache[key] = self.encode(s, f)
+        encoded = [cache[(s, tuple(f) if f is not None else None)]
+                   for s, f in zip(smiles, fractions, strict=True)]
+        return self._run(encoded, flux, thickness, level, fractions)
 
     def _run(
-        self, encoded: list[tuple[str, np.ndarray]], flux: np.ndarray, thickness: np.ndarray
+        self,
+        encoded: list[tuple[str, np.ndarray, Polymer]],
+        flux: np.ndarray,
+        thickness: np.ndarray,
+        level: float,
+        fractions: list,
     ) -> Prediction:
+        n, grid = len(encoded), self._info.time_grid_s
+        calibration = self._info.calibration
+        methods = dict(calibration.methods) if calibration else dict.fromkeys(SCALARS, MODEL)
+        results = self._learnt(encoded, flux, thickness) if MODEL in methods.values() else {}
+        bounds: dict[str, np.ndarray] = {}
+        p_ignition = np.full(n, np.nan)
+        if calibration is None:
+            z = _normal_quantile(0.5 + level / 2)
+            for name in (*SCALARS, CURVE):
+                mean, std = results[name], results[name + STD]
+                bounds[name + LOW] = np.maximum(mean - z * std, 0.0)
+                bounds[name + HIGH] = mean + z * std
+            interval = (f"ensemble spread ±{z:.2f}σ, not calibrated on held-out polymers "
+                        f"(nominal {level:.0%})")
+        else:
+            from engine.physics_informed import forecast
+
+            physics = [t for t, m in methods.items() if m != MODEL]
+            if physics:
+                result = forecast([e[2] for e in encoded], flux, thickness, calibration, grid,
+                                  level=level)
+                for t in physics:
+                    results[t] = result.values[t].astype(np.float32)
+                    results[t + STD] = result.std[t].astype(np.float32)
+                    bounds[t + LOW], bounds[t + HIGH] = result.low[t], result.high[t]
+                p_ignition = result.p_ignition
+                if methods["phrr_kw_m2"] != MODEL:  # the curve follows the peak's method
+                    results[CURVE] = result.hrr_kw_m2.astype(np.float32)
+                    results[CURVE + STD] = np.zeros_like(results[CURVE])
+                    bounds[CURVE + LOW] = result.hrr_kw_m2_low
+                    bounds[CURVE + HIGH] = result.hrr_kw_m2_high
+            for t in [t for t, m in methods.items() if m == MODEL] + (
+                    [CURVE] if CURVE + LOW not in bounds else []):
+                width = calibration.bands["phrr_kw_m2" if t == CURVE else t].half_width(level)
+                bounds[t + LOW] = results[t] * math.exp(-width)
+                bounds[t + HIGH] = results[t] * math.exp(width)
+            interval = (f"{level:.0%} interval, calibrated on held-out polymers "
+                        f"({calibration.summary.get('polymers', '?')} polymers, leave one out)")
+        flags = self._flags(encoded, flux, thickness, fractions, methods, calibration)
+        return Prediction(
+            smiles=tuple(canonical for canonical, _, _ in encoded),
+            heat_flux_kw_m2=flux,
+            thickness_mm=thickness,
+            time_s=grid,
+            extrapolation=flags,
+            level=level,
+            interval=interval,
+            methods=methods,
+            p_ignition=p_ignition,
+            **{name: np.asarray(results[name]) for name in OUTPUTS},
+            **{name: np.asarray(b, dtype=float) for name, b in bounds.items()},
+        )
+
+    def _flags(self, encoded, flux, thickness, fractions, methods, calibration):
+        """Per test, the sentences that make it an extrapolation (joined by "; ")."""
+        span = self._info.trained_range
+        conditions = span.flags(flux, thickness) if span else ("",) * len(encoded)
+        tested = (calibration.summary.get("tested_polymers") or {}) if calibration else {}
+        chemistry: dict[str, str] = {}
+        out = []
+        for (canonical, _, polymer), condition, f in zip(
+                encoded, conditions, fractions, strict=True):
+            notes = [condition] if condition else []
+            if tested:
+                if canonical not in chemistry:
+                    from engine.physics_informed import chemistry_flag
+
+                    chemistry[canonical] = chemistry_flag(canonical, tested)
+                if chemistry[canonical]:
+                    notes.append(chemistry[canonical])
+            if f is not None and not polymer.is_homopolymer and MODEL in methods.values():
+                notes.append("the learnt model reads the units of a copolymer, not their "
+                             "fractions")
+            out.append("; ".join(notes))
+        return tuple(out)
+
+    def _learnt(
+        self, encoded: list[tuple[str, np.ndarray, Polymer]], flux: np.ndarray,
+        thickness: np.ndarray,
+    ) -> dict[str, np.ndarray]:
         """The graph over length-sorted batches, so little of each batch is padding."""
         n, points = len(encoded), len(self._info.time_grid_s)
         results = {name: np.zeros((n, points) if name.startswith(CURVE) else n, np.float32)
                    for name in OUTPUTS}
-        lengths = np.fromiter((len(ids) for _, ids in encoded), dtype=np.int64, count=n)
+        lengths = np.fromiter((len(ids) for _, ids, _ in encoded), dtype=np.int64, count=n)
         order = np.argsort(lengths, kind="stable")
         for start in range(0, n, self.batch_size):
             rows = order[start : start + self.batch_size]
@@ -484,15 +635,14 @@ class OnnxPredictor:
             feed = dict(zip(INPUTS, (input_ids, mask, flux[rows], thickness[rows]), strict=True))
             for name, values in zip(OUTPUTS, self._session.run(list(OUTPUTS), feed), strict=True):
                 results[name][rows] = values
-        span = self._info.trained_range
-        return Prediction(
-            smiles=tuple(canonical for canonical, _ in encoded),
-            heat_flux_kw_m2=flux,
-            thickness_mm=thickness,
-            time_s=self._info.time_grid_s,
-            extrapolation=span.flags(flux, thickness) if span else ("",) * n,
-            **results,
-        )
+        return results
+
+
+def _normal_quantile(p: float) -> float:
+    """The standard normal quantile (statistics.NormalDist, no scipy import)."""
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)
 
 
 def _conditions(values: float | Sequence[float], n: int, limit: Limit, name: str) -> np.ndarray:

@@ -240,13 +240,17 @@ RESOLUTION: dict[str, int] = {
     "heat_flux_kw_m2": 2,
     "thickness_mm": 3,
     "effective_heat_of_combustion_mj_kg": 1,
+    "p_ignition": 2,  # a share of 24 plausible materials: two decimals are all it has
 }
 
 
 def resolution(column: str) -> int | None:
     """Decimals for a column: by its exact name, else by its ending (``simulated_time_s``
-    and ``tig_s_std`` round like ``time_s`` and ``tig_s``); None when unknown."""
-    name = column.removesuffix("_std")
+    and ``tig_s_std``, ``tig_s_low`` round like ``time_s`` and ``tig_s``); None when
+    unknown."""
+    name = column
+    for suffix in ("_std", "_low", "_high"):
+        name = name.removesuffix(suffix)
     if name in RESOLUTION:
         return RESOLUTION[name]
     for known in sorted(RESOLUTION, key=len, reverse=True):

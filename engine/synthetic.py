@@ -70,7 +70,16 @@ class SyntheticError(ValueError):
 
 @dataclass(frozen=True)
 class SyntheticConfig:
-    """What to generate. The same config and seed always give the same data set."""
+    """What to generate. The same config and seed always give the same data set.
+
+    Conditions: with ``draws_per_polymer`` 0, every polymer at every heat flux ×
+    thickness of the grid; otherwise that many conditions per polymer, each drawn
+    log-uniformly over ``flux_range_kw_m2`` and ``thickness_range_mm`` (the range users
+    test, ISO 5660-1: 10-100 kW/m², up to 50 mm). With ``vary_physics`` each simulation
+    uses a plausible material drawn around the GC estimate (`engine.gc.uncertainty`),
+    so the set holds the spread of outcomes the physics allows, not one biased point.
+    Draws depend only on the seed, the polymer's id and the condition's place.
+    """
 
     n_polymers: int
     seed: int = 0
@@ -80,6 +89,10 @@ class SyntheticConfig:
     duration_s: float = 900.0
     curve_interval_s: float = 5.0
     chunk_size: int = 200
+    draws_per_polymer: int = 0
+    flux_range_kw_m2: tuple[float, float] = (10.0, 100.0)
+    thickness_range_mm: tuple[float, float] = (1.0, 50.0)
+    vary_physics: bool = False
 
     def __post_init__(self) -> None:
         if not (isinstance(self.n_polymers, int) and self.n_polymers > 0):
@@ -107,10 +120,41 @@ class SyntheticConfig:
             for value in values:
                 _within(limit, value, label)
         _within(FLAME_FLUX, self.flame_flux_kw_m2, "Flame heat flux")
+        if not (isinstance(self.draws_per_polymer, int) and self.draws_per_polymer >= 0):
+            raise SyntheticError(
+                f"draws_per_polymer must be 0 (the grid) or a positive integer, not "
+                f"{self.draws_per_polymer!r}."
+            )
+        for name, limit, label in (
+            ("flux_range_kw_m2", HEAT_FLUX, "Heat flux"),
+            ("thickness_range_mm", THICKNESS, "Thickness"),
+        ):
+            low, high = getattr(self, name)
+            _within(limit, low, label)
+            _within(limit, high, label)
+            if not low < high:
+                raise SyntheticError(f"{name} must run from low to high, not {low}–{high}.")
         if not (self.duration_s > self.curve_interval_s > 0):
             raise SyntheticError("duration_s must exceed curve_interval_s, and both be > 0.")
         if self.chunk_size < 1:
             raise SyntheticError("chunk_size must be at least 1.")
+
+    @property
+    def conditions_per_polymer(self) -> int:
+        return self.draws_per_polymer or len(self.heat_fluxes_kw_m2) * len(self.thicknesses_mm)
+
+    def conditions(self, polymer_id: int) -> list[tuple[float, float]]:
+        """(heat flux, thickness) of each simulation of polymer ``polymer_id``."""
+        if not self.draws_per_polymer:
+            return [(f, t) for f in self.heat_fluxes_kw_m2 for t in self.thicknesses_mm]
+        rng = np.random.default_rng([self.seed, polymer_id, 1])
+        logs = rng.uniform(size=(self.draws_per_polymer, 2))
+        (f0, f1), (t0, t1) = self.flux_range_kw_m2, self.thickness_range_mm
+        flux = np.exp(np.log(f0) + logs[:, 0] * np.log(f1 / f0))
+        thick = np.exp(np.log(t0) + logs[:, 1] * np.log(t1 / t0))
+        # to what a condition resolves (engine.quantities), so rows read back exactly
+        return [(round(float(f), 2), round(float(t), 3)) for f, t in zip(flux, thick,
+                                                                          strict=True)]
 
     @property
     def n_chunks(self) -> int:
@@ -122,7 +166,10 @@ class SyntheticConfig:
         return np.arange(0.0, self.duration_s + 1e-9, self.curve_interval_s)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        record = asdict(self)
+        for name in ("flux_range_kw_m2", "thickness_range_mm"):
+            record[name] = list(record[name])
+        return record
 
 
 def _within(limit: Limit, value: float, label: str) -> None:
@@ -175,6 +222,7 @@ def simulate_chunk(
     from engine.cone.gc_material import cone_material
     from engine.cone.scenario import ConeScenario
     from engine.gc.properties import estimate_properties
+    from engine.gc.uncertainty import draw_properties
     from engine.polymer import parse_polymer
 
     grid = config.time_grid_s
@@ -187,9 +235,8 @@ def simulate_chunk(
             props = estimate_properties(polymer)
             material = cone_material(props)
         except Exception as exc:  # one polymer's failure is its rows' reason, never the run's
-            for flux in config.heat_fluxes_kw_m2:
-                for thick in config.thicknesses_mm:
-                    rows.append(_failed_row(base, flux, thick, _reason(exc)))
+            for flux, thick in config.conditions(pid):
+                rows.append(_failed_row(base, flux, thick, _reason(exc)))
             continue
         hydrocarbon = set(polymer.element_counts) <= {"C", "H"}
         prop_values = {name: getattr(props, name) for name in _PROPERTY_COLUMNS}
@@ -198,26 +245,28 @@ def simulate_chunk(
             "pre_exponential_1_s": r.pre_exponential_1_s,
             "activation_energy_j_mol": r.activation_energy_j_mol,
         }
-        for flux in config.heat_fluxes_kw_m2:
-            for thick in config.thicknesses_mm:
-                try:
-                    scenario = ConeScenario(
-                        material=material,
-                        heat_flux_kw_m2=flux,
-                        thickness_mm=thick,
-                        flame_flux_kw_m2=config.flame_flux_kw_m2,
-                        duration_s=config.duration_s,
-                    )
-                except ValueError as exc:  # a condition outside what the solver accepts
-                    rows.append(_failed_row(base, flux, thick, str(exc)))
-                    continue
-                scenarios.append(scenario)
-                owners.append(
-                    (
-                        {**base, **prop_values, "heat_flux_kw_m2": flux, "thickness_mm": thick},
-                        hydrocarbon,
-                    )
+        physics = np.random.default_rng([config.seed, pid, 2])
+        for flux, thick in config.conditions(pid):
+            try:
+                drawn = (cone_material(draw_properties(props, physics))
+                         if config.vary_physics else material)
+                scenario = ConeScenario(
+                    material=drawn,
+                    heat_flux_kw_m2=flux,
+                    thickness_mm=thick,
+                    flame_flux_kw_m2=config.flame_flux_kw_m2,
+                    duration_s=config.duration_s,
                 )
+            except ValueError as exc:  # a condition or draw the solver does not accept
+                rows.append(_failed_row(base, flux, thick, str(exc)))
+                continue
+            scenarios.append(scenario)
+            owners.append(
+                (
+                    {**base, **prop_values, "heat_flux_kw_m2": flux, "thickness_mm": thick},
+                    hydrocarbon,
+                )
+            )
     for result, (row, hydrocarbon) in zip(_simulate_each(scenarios, threads), owners, strict=True):
         if isinstance(result, Exception):
             row |= {"status": STATUS_FAILED, "reason": f"the solver crashed ({_reason(result)})"}
@@ -327,7 +376,7 @@ def _table_problem(table: pa.Table, config: SyntheticConfig, index: int, points:
         return f"it lacks the columns {', '.join(missing)}"
     first = index * config.chunk_size
     ids = range(first, min(first + config.chunk_size, config.n_polymers))
-    expected = len(ids) * len(config.heat_fluxes_kw_m2) * len(config.thicknesses_mm)
+    expected = len(ids) * config.conditions_per_polymer
     if table.num_rows != expected:
         return f"{table.num_rows} rows, not the chunk's {expected}"
     try:
@@ -581,6 +630,8 @@ def load_synthetic(out_dir: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
             **info["config"],
             "heat_fluxes_kw_m2": tuple(info["config"]["heat_fluxes_kw_m2"]),
             "thicknesses_mm": tuple(info["config"]["thicknesses_mm"]),
+            **{k: tuple(info["config"][k]) for k in ("flux_range_kw_m2", "thickness_range_mm")
+               if k in info["config"]},
         })
     except (KeyError, TypeError, ValueError):
         raise SyntheticError(

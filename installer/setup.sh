@@ -88,8 +88,8 @@ if ! .venv/bin/python -c 'import torch' 2>/dev/null; then
 fi
 
 # --- Trinity ------------------------------------------------------------------------
-extras="ml,gui,scale,test"
-[[ "$torch_kind" == cuda ]] && extras="gpu,gui,scale,test"
+extras="ml,gui,scale,report,test"
+[[ "$torch_kind" == cuda ]] && extras="gpu,gui,scale,report,test"
 say "installing Trinity and its dependencies ([$extras])"
 pip install -e ".[$extras]"
 

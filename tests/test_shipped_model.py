@@ -47,3 +47,21 @@ def test_trinity_predict_uses_the_shipped_model_by_default(tmp_path, capsys):
     assert rows[0].startswith("line,smiles,heat_flux_kw_m2,thickness_mm") and len(rows) == 3
     # The refused polymer keeps its place and its input line, with the reason beside it.
     assert rows[2].startswith("3,*C1CC*,50,6") and rows[2].split(",")[-1]
+
+
+def test_the_default_model_carries_intervals_calibrated_on_held_out_polymers():
+    info = read_model_info(default_model_path())
+    calibration = info.calibration
+    assert calibration is not None and calibration.default_level == 0.8
+    summary = calibration.summary
+    assert summary["polymers"] >= 10
+    for target, method in calibration.methods.items():
+        coverage = summary["scores"][target][method]["coverage"]
+        assert 0.7 <= coverage <= 0.9, (target, coverage)  # an 80 % interval that holds
+    p = OnnxPredictor().predict(["*CC(*)(C)C(=O)OC"], 75.0, 3.0)
+    assert p.interval.startswith("80% interval")
+    for target in ("tig_s", "phrr_kw_m2", "thr_mj_m2"):
+        low, high = p.bounds(target)
+        assert low[0] < getattr(p, target)[0] < high[0]
+    # the numbers and the curve agree (the PMMA at 75 kW/m², 3 mm: 1 766 vs 1 170)
+    assert math.isclose(p.hrr_kw_m2[0].max(), p.phrr_kw_m2[0], rel_tol=0.05)

@@ -417,3 +417,61 @@ def test_more_polymers_than_exist_is_refused_at_once():
     SyntheticConfig(n_polymers=reachable)
     with pytest.raises(SyntheticError, match="distinct ones; ask for at most that many"):
         SyntheticConfig(n_polymers=reachable + 1)
+
+
+DRAWN = SyntheticConfig(n_polymers=4, seed=3, draws_per_polymer=5, chunk_size=2,
+                        duration_s=600.0, curve_interval_s=10.0)
+
+
+def test_drawn_conditions_cover_the_range_users_test_and_repeat_with_the_seed():
+    conditions = [c for pid in range(200) for c in DRAWN.conditions(pid)]
+    flux = np.array([f for f, _ in conditions])
+    thick = np.array([t for _, t in conditions])
+    assert flux.min() >= 10.0 and flux.max() <= 100.0 and thick.min() >= 1.0
+    assert thick.max() <= 50.0
+    # log-uniform: as many draws below the geometric middle as above it
+    assert 0.4 < np.mean(flux < math.sqrt(10 * 100)) < 0.6
+    assert 0.4 < np.mean(thick < math.sqrt(1 * 50)) < 0.6
+    assert DRAWN.conditions(7) == DRAWN.conditions(7) != DRAWN.conditions(8)
+    assert replace(DRAWN, seed=4).conditions(7) != DRAWN.conditions(7)
+    assert DRAWN.conditions_per_polymer == 5 and SMALL.conditions_per_polymer == 2
+
+
+def test_drawn_and_varied_data_sets_are_written_checked_and_resumed(tmp_path):
+    varied = replace(DRAWN, vary_physics=True)
+    summary = generate_synthetic(varied, tmp_path / "varied", workers=1)
+    assert summary.rows == 4 * 5
+    frame, _ = load_synthetic(tmp_path / "varied")
+    assert len(frame) == 20 and (frame["status"] == "ok").mean() > 0.8
+    conditions = {(r.polymer_id, r.heat_flux_kw_m2, r.thickness_mm) for r in frame.itertuples()}
+    assert conditions == {(pid, f, t) for pid in range(4) for f, t in varied.conditions(pid)}
+    again = generate_synthetic(varied, tmp_path / "varied", workers=1)
+    assert again.chunks_resumed == again.chunks_total
+
+
+def test_varied_physics_spreads_the_outcomes_of_one_polymer_and_condition():
+    """Each simulation draws its own plausible material: the same polymer at the same
+    condition no longer gives one answer, and the draws repeat with the seed."""
+    one = SyntheticConfig(n_polymers=1, seed=2, heat_fluxes_kw_m2=(50.0,),
+                          thicknesses_mm=(6.0,) * 1, duration_s=900.0)
+    polymers = [(0, "*CC(*)(C)C(=O)OC", "test")]
+    fixed = [simulate_chunk(one, polymers)["phrr_kw_m2"].iloc[0] for _ in range(2)]
+    assert fixed[0] == fixed[1]
+    varied = replace(one, vary_physics=True, draws_per_polymer=8,
+                     flux_range_kw_m2=(49.0, 51.0), thickness_range_mm=(5.9, 6.1))
+    first = simulate_chunk(varied, polymers)["phrr_kw_m2"].to_numpy()
+    assert np.std(np.log(first[first > 0])) > 0.05
+    assert np.array_equal(first, simulate_chunk(varied, polymers)["phrr_kw_m2"].to_numpy())
+
+
+@pytest.mark.parametrize(
+    "change, sentence",
+    [
+        ({"draws_per_polymer": -1}, "draws_per_polymer must be 0"),
+        ({"flux_range_kw_m2": (50.0, 20.0)}, "from low to high"),
+        ({"thickness_range_mm": (1.0, 500.0)}, "Thickness"),
+    ],
+)
+def test_impossible_draw_settings_are_refused(change, sentence):
+    with pytest.raises(SyntheticError, match=sentence):
+        replace(DRAWN, **change)

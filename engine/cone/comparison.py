@@ -64,12 +64,21 @@ class ComparedMetrics:
 
 @dataclass(frozen=True, eq=False)
 class PredictedCurve:
-    """The predictor's answer for one polymer: mean curve, its std, and scalar metrics."""
+    """The predictor's answer for one polymer: curve, its spread and interval, metrics.
+
+    ``hrr_kw_m2_low``/``_high`` bound the curve's interval and ``interval`` says what it
+    is ("80% interval, calibrated on held-out polymers …"); a predictor without them
+    leaves the std band alone. ``p_ignition`` is NaN where the predictor does not say.
+    """
 
     time_s: np.ndarray
     hrr_kw_m2: np.ndarray
     hrr_kw_m2_std: np.ndarray
     metrics: ComparedMetrics
+    hrr_kw_m2_low: np.ndarray | None = None
+    hrr_kw_m2_high: np.ndarray | None = None
+    interval: str = ""
+    p_ignition: float = math.nan
 
     @classmethod
     def from_prediction(cls, prediction, index: int = 0) -> PredictedCurve:
@@ -85,7 +94,16 @@ class PredictedCurve:
         peak = Spread(float(time[int(np.argmax(hrr))]), math.nan, 1)
         metrics = ComparedMetrics(spread("tig_s"), spread("phrr_kw_m2"), peak, spread("thr_mj_m2"))
         std = np.asarray(prediction.hrr_kw_m2_std, dtype=float)[index]
-        return cls(time, hrr, std, metrics)
+        low = getattr(prediction, "hrr_kw_m2_low", None)
+        high = getattr(prediction, "hrr_kw_m2_high", None)
+        p = getattr(prediction, "p_ignition", None)
+        return cls(
+            time, hrr, std, metrics,
+            hrr_kw_m2_low=None if low is None else np.asarray(low, dtype=float)[index],
+            hrr_kw_m2_high=None if high is None else np.asarray(high, dtype=float)[index],
+            interval=getattr(prediction, "interval", ""),
+            p_ignition=math.nan if p is None else float(np.asarray(p)[index]),
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,6 +243,9 @@ def comparison_table(comparison: Comparison, step_s: float = TIME_STEP_S) -> pd.
         p = comparison.predicted
         curves.append(("predicted_hrr_kw_m2", p.time_s, p.hrr_kw_m2))
         curves.append(("predicted_hrr_kw_m2_std", p.time_s, p.hrr_kw_m2_std))
+        if p.hrr_kw_m2_low is not None and p.hrr_kw_m2_high is not None:
+            curves.append(("predicted_hrr_kw_m2_low", p.time_s, p.hrr_kw_m2_low))
+            curves.append(("predicted_hrr_kw_m2_high", p.time_s, p.hrr_kw_m2_high))
     names: set[str] = set()
     for curve in comparison.measured:
         stem, n = f"measured_{Path(curve.source).stem}", 2

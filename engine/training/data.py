@@ -76,6 +76,23 @@ class ConeExamples:
         )
 
 
+def model_inputs(smiles: list[str]) -> list[str]:
+    """What the model reads for each SMILES (`engine.identity.model_smiles`: smallest
+    repeat unit, no stereo), each distinct SMILES reduced once; in training as in
+    prediction, so ``*CC*`` and ``*CCCC*`` are one polymer to the model."""
+    from engine.identity import model_smiles
+    from engine.polymer import PolymerError, parse_polymer
+
+    reduced: dict[str, str] = {}
+    for s in smiles:
+        if s not in reduced:
+            try:
+                reduced[s] = model_smiles(parse_polymer(s))
+            except PolymerError:
+                reduced[s] = s  # the tokenizer reports what it cannot read
+    return [reduced[s] for s in smiles]
+
+
 def tokenize(
     smiles: list[str], tokenizer: TrinitySmilesTokenizer
 ) -> tuple[tuple[np.ndarray, ...], TokenReport]:
@@ -124,7 +141,7 @@ class TestTable:
     def examples(
         self, tokenizer: TrinitySmilesTokenizer
     ) -> tuple[ConeExamples, TokenReport]:
-        token_ids, report = tokenize(list(self.frame["smiles"]), tokenizer)
+        token_ids, report = tokenize(model_inputs(list(self.frame["smiles"])), tokenizer)
         examples = ConeExamples(
             token_ids=token_ids,
             heat_flux_kw_m2=self.frame["heat_flux_kw_m2"].to_numpy(np.float32),

@@ -38,7 +38,7 @@ from engine.evaluation import (
 )
 from engine.jobs import CancelToken, ProgressCallback, ProgressReporter
 
-from .data import TestTable, experimental_tests, tokenize
+from .data import TestTable, experimental_tests, model_inputs, tokenize
 from .ensemble import ConeEnsemble
 from .loop import TrainSettings
 from .model_dir import (
@@ -197,11 +197,11 @@ def _predict(folder: Path, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray,
     atom no training polymer had is exactly the case an evaluation must score, not skip.
     """
     member = load_model_dir(folder, unknown_tokens="unk")
+    smiles = model_inputs(list(frame["smiles"]))
     prediction = ConeEnsemble((member,)).predict(
-        list(frame["smiles"]), frame["heat_flux_kw_m2"].to_numpy(float),
-        frame["thickness_mm"].to_numpy(float),
+        smiles, frame["heat_flux_kw_m2"].to_numpy(float), frame["thickness_mm"].to_numpy(float),
     )
-    _, report = tokenize(list(frame["smiles"]), member.tokenizer)
+    _, report = tokenize(smiles, member.tokenizer)
     return prediction.scalars_mean, prediction.curve_mean_kw_m2, report.rows_affected
 
 

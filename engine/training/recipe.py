@@ -12,7 +12,11 @@ skips what is finished and continues what was interrupted):
 5. ``model/recipe.json`` and ``model/evaluation.json``: what was done, with which data,
    code and versions, and how well the method did on held-out polymers;
 6. ``default.onnx`` the ensemble exported for the predictor (when ONNX export is
-   available), which is what ``resources/models/`` ships.
+   available), which is what ``resources/models/`` ships;
+7. its calibration (`engine.physics_informed.build_calibration`): per target, whichever
+   of the physics, the physics-informed correction and the learnt ensemble did best on
+   held-out polymers predicts it, with the interval its held-out errors give
+   (``calibration/`` holds the report and parity plots).
 
 Phase 1 is trained once: it never sees experimental data, so every evaluation fold and
 every ensemble member may start from it (ensemble members differ in their phase-2 seed).
@@ -20,6 +24,7 @@ every ensemble member may start from it (ensemble members differ in their phase-
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import time
 from collections.abc import Callable
@@ -35,7 +40,7 @@ from .model_dir import git_commit, read_json, versions, write_json
 from .phases import default_settings, train_ensemble, train_phase1
 
 RECIPE_JSON = "recipe.json"
-STEPS = ("generate", "phase 1", "evaluate", "phase 2", "record", "export")
+STEPS = ("generate", "phase 1", "evaluate", "phase 2", "record", "export", "calibrate")
 
 #: The shipped model's recipe. Phase 1 runs 3 epochs over 20 000 polymers (120 000
 #: simulated tests, about half an hour on a 2-core CPU) rather than the phase's 6 over a
@@ -44,6 +49,10 @@ STEPS = ("generate", "phase 1", "evaluate", "phase 2", "record", "export")
 SHIPPED_POLYMERS = 20_000
 SHIPPED_PHASE1_EPOCHS = 3
 SHIPPED_SEEDS = (0, 1, 2)
+#: Conditions per synthetic polymer, drawn over 10–100 kW/m² and 1–50 mm (as many
+#: simulations as the former 3 × 2 grid), each with a plausible material drawn around
+#: the GC estimate.
+SHIPPED_DRAWS = 6
 SHIPPED_NAME = "trinity-default"
 
 
@@ -52,7 +61,8 @@ class Recipe:
     """Everything that decides the shipped model; saved beside it."""
 
     synthetic: SyntheticConfig = field(
-        default_factory=lambda: SyntheticConfig(n_polymers=SHIPPED_POLYMERS)
+        default_factory=lambda: SyntheticConfig(
+            n_polymers=SHIPPED_POLYMERS, draws_per_polymer=SHIPPED_DRAWS, vary_physics=True)
     )
     seeds: tuple[int, ...] = SHIPPED_SEEDS
     size: str = "small"
@@ -154,6 +164,8 @@ def build_default_model(
         onnx_path = out / "default.onnx"
         step(5, lambda p: export_onnx(model, onnx_path, name=SHIPPED_NAME, progress=p,
                                       cancel=cancel))
+        step(6, lambda p: _calibrate(onnx_path, recipe, evaluation if recipe.evaluate else None,
+                                     out / "calibration"))
     return RecipeResult(
         out_dir=out,
         model_dir=model,
@@ -193,3 +205,34 @@ def _record(out: Path, recipe: Recipe, evaluation: Path | None,
             "improvement_two_phase_over_single": report["improvement_two_phase_over_single"],
         }
     write_json(model / RECIPE_JSON, record)
+
+
+def _calibrate(onnx_path: Path, recipe: Recipe, evaluation: Path | None, report: Path) -> None:
+    """Choose each target's method on held-out polymers and write the calibration into
+    the exported file (and the report beside it)."""
+    import pandas as pd
+
+    from engine.onnx_calibration import attach_calibration
+    from engine.outputs import write_csv
+    from engine.physics_informed import (
+        build_calibration,
+        evaluate_physics_informed,
+        evaluation_tests,
+        held_out_table,
+        learnt_predictions,
+        write_parity_plots,
+    )
+
+    held_out = evaluate_physics_informed(evaluation_tests(recipe.data))
+    learnt = None
+    if evaluation is not None and (evaluation / "predictions.csv").is_file():
+        learnt = learnt_predictions(held_out.tests, pd.read_csv(evaluation / "predictions.csv"))
+    calibration = build_calibration(held_out.tests, evaluation=held_out, learnt=learnt)
+    report.mkdir(parents=True, exist_ok=True)
+    table = held_out_table(held_out, calibration, learnt)
+    write_csv(table, report / "predictions.csv")
+    write_json(report / "evaluation.json", {"methods": calibration.methods,
+                                            **calibration.to_json()["summary"]})
+    with contextlib.suppress(RuntimeError):  # matplotlib is optional; numbers are in the JSON
+        write_parity_plots(table, calibration, report)
+    attach_calibration(onnx_path, onnx_path, calibration)

@@ -19,9 +19,10 @@ WAIT_MS = 60_000  # the first simulation may compile the solver
 class FakePredictor:
     """The predictor contract: a batch answer with means and standard deviations."""
 
-    def __init__(self, fail: str = "") -> None:
+    def __init__(self, fail: str = "", calibrated: bool = False) -> None:
         self.fail = fail
         self.calls = []
+        self.calibrated = calibrated
 
     def predict(self, smiles, heat_flux_kw_m2, thickness_mm):
         self.calls.append((tuple(smiles), heat_flux_kw_m2, thickness_mm))
@@ -33,7 +34,13 @@ class FakePredictor:
         def one(v):
             return np.array([v])
 
+        extra = {}
+        if self.calibrated:  # what a calibrated model file adds: bounds, their meaning, p
+            extra = {"hrr_kw_m2_low": 0.5 * hrr, "hrr_kw_m2_high": 2.0 * hrr,
+                     "interval": "80% interval, calibrated on held-out polymers (11 polymers)",
+                     "p_ignition": one(0.7)}
         return SimpleNamespace(
+            **extra,
             time_s=t,
             hrr_kw_m2=hrr,
             hrr_kw_m2_std=0.1 * hrr + 15.0,
@@ -114,7 +121,20 @@ def test_predictor_draws_mean_and_band(view, qtbot):
     assert np.all(upper > mean) and np.all(lower < mean)
     assert view.metrics.item(1, 1).text() == "800 ± 60"
     legend = [label.text for _, label in view.legend.items]
-    assert any(text.startswith("Predicted ± 1σ") for text in legend)
+    assert "Predicted ± 1σ (spread, not calibrated)" in legend
+
+
+def test_a_calibrated_band_is_drawn_and_named_with_its_level(view, qtbot):
+    view.set_predictor(FakePredictor(calibrated=True))
+    view.set_polymer(parse_polymer(PMMA))
+    _settled(view, qtbot)
+    qtbot.waitUntil(lambda: view.comparison.predicted is not None, timeout=WAIT_MS)
+    _, mean = view.predicted_curve.getData()
+    _, upper = view.band_upper.getData()
+    _, lower = view.band_lower.getData()
+    assert np.allclose(upper, 2.0 * mean) and np.allclose(lower, 0.5 * mean)
+    legend = [label.text for _, label in view.legend.items]
+    assert "Predicted, 80% interval (band); ignites with p = 0.70" in legend
 
 
 def test_predictor_failure_is_shown_not_raised(view, qtbot):

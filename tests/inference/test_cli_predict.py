@@ -37,9 +37,11 @@ def test_predict_writes_inputs_with_predictions_and_curves(ensemble_onnx, tmp_pa
     assert main(argv) == 0
     assert "Predicted 2 of 2 test(s)" in capsys.readouterr().out
     out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
-    assert list(out.columns) == ["line", "smiles", "heat_flux_kw_m2", "thickness_mm", "tig_s",
-                                 "tig_s_std", "phrr_kw_m2", "phrr_kw_m2_std", "thr_mj_m2",
-                                 "thr_mj_m2_std", "extrapolation", "error"]
+    assert list(out.columns) == [
+        "line", "smiles", "heat_flux_kw_m2", "thickness_mm",
+        *(t + s for t in ("tig_s", "phrr_kw_m2", "thr_mj_m2")
+          for s in ("", "_std", "_low", "_high")),
+        "p_ignition", "interval", "extrapolation", "error"]
     assert out["smiles"].tolist() == ["*CC*", "C(*)C(*)c1ccccc1"]
     expected = OnnxPredictor(ensemble_onnx).predict(["*CC*", "*CC(*)c1ccccc1"], [50, 35], [3, 6])
     # Written to the resolution of the quantity (1 kW/m²), not with float32 digits.

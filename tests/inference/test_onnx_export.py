@@ -8,6 +8,7 @@ import onnxruntime as ort
 import pytest
 from inference_setup import QUERIES
 
+from engine.identity import model_smiles
 from engine.jobs import Cancelled, CancelToken
 from engine.onnx_export import ExportError, export_onnx
 from engine.onnx_format import INPUTS, ONNX_FORMAT_VERSION, OUTPUTS
@@ -52,7 +53,7 @@ def test_predictor_reproduces_the_torch_ensemble_batched_and_one_by_one(ensemble
                                                                        ensemble_onnx):
     ensemble = load_ensemble(ensemble_dir)
     predictor = OnnxPredictor(ensemble_onnx, batch_size=2)
-    smiles = [parse_polymer(s).smiles for s in QUERIES]
+    smiles = [model_smiles(parse_polymer(s)) for s in QUERIES]
     prediction = predictor.predict(QUERIES, FLUX, THICKNESS)
     assert_matches_torch(vars(prediction), ensemble.predict(smiles, FLUX, THICKNESS), 3)
     one = predictor.predict([QUERIES[1]], FLUX[1], THICKNESS[1])
@@ -61,7 +62,7 @@ def test_predictor_reproduces_the_torch_ensemble_batched_and_one_by_one(ensemble
 
 def test_a_single_model_directory_exports_as_an_ensemble_of_one(ensemble_dir, single_onnx):
     member = load_ensemble(ensemble_dir / "seed-1")
-    smiles = [parse_polymer(s).smiles for s in QUERIES]
+    smiles = [model_smiles(parse_polymer(s)) for s in QUERIES]
     prediction = OnnxPredictor(single_onnx).predict(QUERIES, FLUX, THICKNESS)
     assert_matches_torch(vars(prediction), member.predict(smiles, FLUX, THICKNESS), members=1)
     assert (prediction.tig_s_std == 0).all() and (prediction.hrr_kw_m2_std == 0).all()

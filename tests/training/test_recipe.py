@@ -36,7 +36,7 @@ def test_recipe_builds_an_ensemble_with_its_scores_and_resumes(tiny_recipe, tmp_
 
     def stop_in_phase2(p):
         steps.append(p.message)
-        if p.message.startswith("step 4/6"):
+        if p.message.startswith("step 4/7"):
             token.cancel()
 
     with pytest.raises(Cancelled):
@@ -44,14 +44,14 @@ def test_recipe_builds_an_ensemble_with_its_scores_and_resumes(tiny_recipe, tmp_
     assert (tmp_path / "phase1" / "training_config.json").is_file()
     assert (tmp_path / "evaluation" / "evaluation.json").is_file()
     assert not (tmp_path / "model" / RECIPE_JSON).exists()
-    assert any(m.startswith("step 1/6 generate") for m in steps)
+    assert any(m.startswith("step 1/7 generate") for m in steps)
 
     phase1_stamp = (tmp_path / "phase1" / "training_config.json").stat().st_mtime_ns
     messages = []
     result = build_default_model(tmp_path, tiny_recipe, progress=lambda p: messages.append(
         p.message))
     assert (tmp_path / "phase1" / "training_config.json").stat().st_mtime_ns == phase1_stamp
-    assert not any(m.startswith("step 2/6") and "epoch" in m for m in messages)
+    assert not any(m.startswith("step 2/7") and "epoch" in m for m in messages)
 
     ensemble = load_ensemble(result.model_dir)
     assert len(ensemble.members) == 2

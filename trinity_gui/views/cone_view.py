@@ -435,9 +435,13 @@ class ConeView(QWidget):
         pred = comparison.predicted
         if pred is not None:
             self.predicted_curve.setData(pred.time_s, pred.hrr_kw_m2)
-            self.band_upper.setData(pred.time_s, pred.hrr_kw_m2 + pred.hrr_kw_m2_std)
-            self.band_lower.setData(pred.time_s, pred.hrr_kw_m2 - pred.hrr_kw_m2_std)
-            self.legend.addItem(self.predicted_curve, "Predicted ± 1σ")
+            if pred.hrr_kw_m2_low is not None and pred.hrr_kw_m2_high is not None:
+                self.band_upper.setData(pred.time_s, pred.hrr_kw_m2_high)
+                self.band_lower.setData(pred.time_s, pred.hrr_kw_m2_low)
+            else:
+                self.band_upper.setData(pred.time_s, pred.hrr_kw_m2 + pred.hrr_kw_m2_std)
+                self.band_lower.setData(pred.time_s, pred.hrr_kw_m2 - pred.hrr_kw_m2_std)
+            self.legend.addItem(self.predicted_curve, _predicted_label(pred))
             marked |= _mark(self.predicted_markers, pred.time_s, pred.hrr_kw_m2, pred.metrics)
         else:
             for curve in (
@@ -623,3 +627,15 @@ def _spread(spread: Spread, name: str) -> str:
             spread_decimals = min(decimals + 3, -math.floor(math.log10(spread.std)))
         return f"{spread.mean:.{decimals}f} ± {spread.std:.{spread_decimals}f}"
     return f"{spread.mean:.{decimals}f}"
+
+
+def _predicted_label(pred) -> str:
+    """The legend of the predicted curve: what its band means, and the chance of
+    ignition when the predictor gives one."""
+    if pred.interval.startswith("ensemble spread") or not pred.interval:
+        label = "Predicted ± 1σ (spread, not calibrated)"
+    else:
+        label = f"Predicted, {pred.interval.split(',')[0]} (band)"
+    if math.isfinite(pred.p_ignition) and pred.p_ignition < 0.995:
+        label += f"; ignites with p = {pred.p_ignition:.2f}"
+    return label

@@ -54,18 +54,28 @@ RESULT_COLUMNS = (
     ("heat_flux_kw_m2", "Flux (kW/m²)"),
     ("thickness_mm", "Thickness (mm)"),
     ("tig_s", "t_ig (s)"),
-    ("tig_s_std", "± t_ig"),
+    ("tig_s_low", "t_ig low"),
+    ("tig_s_high", "t_ig high"),
     ("phrr_kw_m2", "pHRR (kW/m²)"),
-    ("phrr_kw_m2_std", "± pHRR"),
+    ("phrr_kw_m2_low", "pHRR low"),
+    ("phrr_kw_m2_high", "pHRR high"),
     ("thr_mj_m2", "THR (MJ/m²)"),
-    ("thr_mj_m2_std", "± THR"),
+    ("thr_mj_m2_low", "THR low"),
+    ("thr_mj_m2_high", "THR high"),
+    ("p_ignition", "P(ignition)"),
+    ("interval", "Interval"),
+    ("extrapolation", "Extrapolation"),
     ("error", "Problem"),
 )
 NAME_COLUMNS = ("polymer", "name", "candidate")
 #: The model's answers: shown and saved to what they resolve (`engine.quantities`), not
 #: with the float32 digits the model computes in. The user's own columns stay as given.
-OUTPUT_COLUMNS = ("tig_s", "tig_s_std", "phrr_kw_m2", "phrr_kw_m2_std", "thr_mj_m2",
-                  "thr_mj_m2_std")
+#: (engine.prediction_table.NUMBER_COLUMNS, written out: that module loads the predictor)
+OUTPUT_COLUMNS = (
+    "tig_s", "tig_s_std", "tig_s_low", "tig_s_high",
+    "phrr_kw_m2", "phrr_kw_m2_std", "phrr_kw_m2_low", "phrr_kw_m2_high",
+    "thr_mj_m2", "thr_mj_m2_std", "thr_mj_m2_low", "thr_mj_m2_high", "p_ignition",
+)
 
 
 @dataclass(frozen=True)
