@@ -26,6 +26,8 @@ from engine.gc.tables import constant
 
 #: Below this yield a residue is numerically negligible and is not tracked.
 MIN_CHAR_YIELD = 1e-4
+#: Nor is a residue lighter than this (kg/m³), the lowest density a component may have.
+MIN_RESIDUE_DENSITY = 1.0
 
 
 def cone_material(props: MaterialProperties) -> ConeMaterial:
@@ -46,6 +48,9 @@ def cone_material(props: MaterialProperties) -> ConeMaterial:
         source = index[step.consumes]
         residue = None
         residue_yield = step.char_yield if step.char_yield >= MIN_CHAR_YIELD else 0.0
+        if residue_yield * density[step.consumes] < MIN_RESIDUE_DENSITY:
+            residue_yield = 0.0  # a layer of under a kg/m³ is no layer (and the solver's
+            # density range starts there): its mass leaves as gas
         if residue_yield:
             rho = residue_yield * density[step.consumes]
             components.append(_residue(step.leaves, rho, virgin))

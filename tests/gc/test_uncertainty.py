@@ -52,3 +52,12 @@ def test_pvc_keeps_its_non_fuel_first_step_and_its_char_per_kg_of_polymer():
         assert first.char_yield * second.char_yield == pytest.approx(d.char_yield, abs=1e-12)
         material = cone_material(d)
         assert material.reactions[0].fuel_fraction == 0.0
+
+
+def test_a_char_too_thin_to_be_a_layer_leaves_as_gas():
+    """A polysiloxane whose estimated char is 4e-4 kg/kg once failed every simulation
+    (a 0.5 kg/m³ char is below the solver's density range)."""
+    props = estimate_properties(parse_polymer("*O[Si](CCc1ccccc1)(O[Si](*)(CCC)c1ccccc1)c1ccccc1"))
+    assert 0 < props.char_yield < 1e-3
+    material = cone_material(props)
+    assert len(material.components) == 1 and material.reactions[0].residue is None
