@@ -7,8 +7,9 @@ skips what is finished and continues what was interrupted):
 2. ``phase1/``      phase 1 on that set (the first seed);
 3. ``evaluation/``  leave-one-polymer-out: physics vs single-phase vs two-phase, every
                     seed, so the shipped model comes with honest held-out errors;
-4. ``model/``       phase 2 from the phase-1 model on all the experimental data, one
-                    member per seed (the ensemble whose spread is the uncertainty band);
+4. ``model/``       phase 2 from the phase-1 model on all the experimental data (no
+                    polymer held back), one member per seed, for the median best epoch
+                    of the evaluation's two-phase folds (`phase2_settings`);
 5. ``model/recipe.json`` and ``model/evaluation.json``: what was done, with which data,
    code and versions, and how well the method did on held-out polymers;
 6. ``default.onnx`` the ensemble exported for the predictor (when ONNX export is
@@ -152,11 +153,13 @@ def build_default_model(
             phase1, evaluation, data=recipe.data, seeds=list(recipe.seeds),
             settings=recipe.phase2, progress=p, cancel=cancel,
         ))
+    final = phase2_settings(recipe, evaluation if recipe.evaluate else None)
     step(3, lambda p: train_ensemble(
-        "phase2", list(recipe.seeds), model, settings=recipe.phase2, init=phase1,
+        "phase2", list(recipe.seeds), model, settings=final, init=phase1,
         data=recipe.data, progress=p, cancel=cancel,
     ))
-    step(4, lambda p: _record(out, recipe, evaluation if recipe.evaluate else None, seconds))
+    step(4, lambda p: _record(out, recipe, evaluation if recipe.evaluate else None, seconds,
+                              final))
     onnx_path = None
     if onnx_export_available():
         from engine.onnx_export import export_onnx
@@ -175,12 +178,34 @@ def build_default_model(
     )
 
 
+def phase2_settings(recipe: Recipe, evaluation: Path | None) -> TrainSettings:
+    """The shipped phase 2: every experimental polymer (no polymer held back for early
+    stopping), for the median number of epochs at which the evaluation's two-phase fold
+    models did best on their own held-back polymers. Without an evaluation, the
+    recipe's settings as they are."""
+    import json
+    import statistics
+
+    if evaluation is None:
+        return recipe.phase2
+    epochs = []
+    for path in sorted((evaluation / "folds").glob("seed-*/fold-*.json")):
+        method = json.loads(path.read_text()).get("methods", {}).get("two_phase", {})
+        if isinstance(method.get("best_epoch"), int):
+            epochs.append(method["best_epoch"])
+    if not epochs:
+        return recipe.phase2
+    return replace(recipe.phase2, epochs=max(1, round(statistics.median(epochs))),
+                   validation_fraction=0.0)
+
+
 def _record(out: Path, recipe: Recipe, evaluation: Path | None,
-            seconds: dict[str, float]) -> None:
+            seconds: dict[str, float], final: TrainSettings | None = None) -> None:
     """Write the recipe, its provenance and the held-out scores into the model folder."""
     model = out / "model"
     record = {
         "recipe": recipe.to_json(),
+        "phase2_as_trained": asdict(final) if final is not None else None,
         "trinity_version": __version__,
         "versions": versions(),
         "git": git_commit(),

@@ -66,10 +66,17 @@ def test_recipe_builds_an_ensemble_with_its_scores_and_resumes(tiny_recipe, tmp_
     assert info.members == 2 and info.recipe["recipe"]["seeds"] == [0, 1]
     assert info.evaluation["polymers"] == 4
     assert set(info.evaluation["scores"]) == {"physics", "single", "two_phase"}
+    # phase 2 learnt from every polymer, for as many epochs as the folds found best
+    trained = record["phase2_as_trained"]
+    assert trained["validation_fraction"] == 0.0 and trained["epochs"] == 1
+    # the export is calibrated: a method and a held-out interval per target
+    assert set(info.calibration.methods) == {"tig_s", "phrr_kw_m2", "thr_mj_m2"}
+    assert (tmp_path / "calibration" / "evaluation.json").is_file()
     assert main(["models", str(result.onnx_path)]) == 0
     card = capsys.readouterr().out
     assert "leave-one-polymer-out (4 polymers" in card and "two-phase" in card
     assert "recipe: 6 synthetic polymers (seed 5)" in card
+    assert "predictions per target" in card
 
 
 def test_a_recipe_needs_distinct_seeds():
