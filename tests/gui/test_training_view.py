@@ -56,6 +56,9 @@ def test_the_pipeline_runs_through_the_queue(view, context, qtbot, experimental_
 
     view.n_polymers.setValue(8)
     view.synthetic_seed.setValue(3)
+    view.draws.setValue(0)
+    view.vary_physics.setChecked(False)
+    assert view.fluxes.isEnabled()
     view.fluxes.setText("35, 50")
     view.thicknesses.setText("4")
     job = _run(view, qtbot, view.generate_button)
@@ -111,6 +114,7 @@ def test_the_pipeline_runs_through_the_queue(view, context, qtbot, experimental_
 def test_queueing_the_same_phase_again_resumes_the_same_folder(view, context, qtbot, tmp_path):
     view.n_polymers.setValue(8)
     view.synthetic_seed.setValue(3)
+    view.draws.setValue(0)
     view.fluxes.setText("50")
     view.thicknesses.setText("4")
     _run(view, qtbot, view.generate_button)
@@ -198,3 +202,15 @@ def test_the_status_line_says_how_each_job_ended(view, context, qtbot):
     job = view._queue(lambda: Job("Generate 8", "generate", stops))
     qtbot.waitUntil(lambda: job.state == "cancelled", timeout=10_000)
     assert view.status.text() == "Cancelled: Generate 8. What was finished is saved."
+
+
+def test_by_default_conditions_are_drawn_and_the_physics_varied(view):
+    """The window generates as the shipped recipe does: six conditions per polymer drawn
+    over the range users test, each with a plausible material; the grid is then unused."""
+    assert view.draws.value() == 6 and view.vary_physics.isChecked()
+    assert not view.fluxes.isEnabled() and not view.thicknesses.isEnabled()
+    view.n_polymers.setValue(5)
+    config = view.synthetic_config()
+    assert config.n_polymers == 5 and config.draws_per_polymer == 6 and config.vary_physics
+    view.draws.setValue(0)
+    assert view.fluxes.isEnabled() and view.synthetic_config().conditions_per_polymer == 6

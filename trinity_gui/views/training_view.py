@@ -17,6 +17,7 @@ from pathlib import Path
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -101,6 +102,17 @@ class TrainingView(QWidget):
         self.synthetic_seed = QSpinBox(minimum=0, maximum=2**31 - 1)
         self.fluxes = QLineEdit("25,50,75")
         self.thicknesses = QLineEdit("3,6")
+        # Conditions drawn over the range users test, and plausible materials around each
+        # estimate, as the shipped recipe does; 0 draws is the flux × thickness grid.
+        self.draws = QSpinBox(minimum=0, maximum=100, value=6)
+        self.draws.setToolTip("Conditions per polymer drawn log-uniformly over 10–100 kW/m² "
+                              "and 1–50 mm; 0 simulates the heat flux × thickness grid.")
+        self.draws.valueChanged.connect(self._grid_or_draws)
+        self._grid_or_draws()
+        self.vary_physics = QCheckBox("Draw plausible materials around each GC estimate")
+        self.vary_physics.setChecked(True)
+        self.vary_physics.setToolTip("Each simulation uses properties drawn from their "
+                                     "validation errors (engine/gc/uncertainty.py).")
         self.synthetic = QComboBox()
         self.experimental = QComboBox()
         self.add_csv_button = QPushButton("Add CSV…")
@@ -111,8 +123,10 @@ class TrainingView(QWidget):
         data = QFormLayout()
         data.addRow("Hypothetical polymers", self.n_polymers)
         data.addRow("Seed", self.synthetic_seed)
+        data.addRow("Conditions per polymer", self.draws)
         data.addRow("Heat fluxes (kW/m²)", self.fluxes)
         data.addRow("Thicknesses (mm)", self.thicknesses)
+        data.addRow("", self.vary_physics)
         data.addRow("Synthetic set (phase 1)", self.synthetic)
         data.addRow("Experimental data", experimental_row)
         data_box = QGroupBox("Data")
@@ -317,15 +331,27 @@ class TrainingView(QWidget):
         self.status.setText(f"Queued: {job.title}")
         return self.context.jobs.submit(job)
 
-    def generate_job(self) -> Job:
+    def _grid_or_draws(self) -> None:
+        """The grid fields apply only when no conditions are drawn."""
+        grid = self.draws.value() == 0
+        self.fluxes.setEnabled(grid)
+        self.thicknesses.setEnabled(grid)
+
+    def synthetic_config(self):
+        """The `engine.synthetic.SyntheticConfig` the form describes."""
         from engine.synthetic import SyntheticConfig
 
-        config = SyntheticConfig(
+        return SyntheticConfig(
             n_polymers=self.n_polymers.value(),
             seed=self.synthetic_seed.value(),
             heat_fluxes_kw_m2=_numbers(self.fluxes.text(), "Heat fluxes"),
             thicknesses_mm=_numbers(self.thicknesses.text(), "Thicknesses"),
+            draws_per_polymer=self.draws.value(),
+            vary_physics=self.vary_physics.isChecked(),
         )
+
+    def generate_job(self) -> Job:
+        config = self.synthetic_config()
         out = self.context.workspace.synthetic_dir / (
             f"synthetic-{config.n_polymers}-seed{config.seed}-{_digest(config.to_json())}"
         )
