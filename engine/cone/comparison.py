@@ -79,6 +79,7 @@ class PredictedCurve:
     hrr_kw_m2_high: np.ndarray | None = None
     interval: str = ""
     p_ignition: float = math.nan
+    extrapolation: str = ""
 
     @classmethod
     def from_prediction(cls, prediction, index: int = 0) -> PredictedCurve:
@@ -103,6 +104,7 @@ class PredictedCurve:
             hrr_kw_m2_high=None if high is None else np.asarray(high, dtype=float)[index],
             interval=getattr(prediction, "interval", ""),
             p_ignition=math.nan if p is None else float(np.asarray(p)[index]),
+            extrapolation=(getattr(prediction, "extrapolation", ()) or ("",))[index],
         )
 
 

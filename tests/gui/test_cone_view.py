@@ -38,7 +38,9 @@ class FakePredictor:
         if self.calibrated:  # what a calibrated model file adds: bounds, their meaning, p
             extra = {"hrr_kw_m2_low": 0.5 * hrr, "hrr_kw_m2_high": 2.0 * hrr,
                      "interval": "80% interval, calibrated on held-out polymers (11 polymers)",
-                     "p_ignition": one(0.7)}
+                     "p_ignition": one(0.7),
+                     "extrapolation": ("chemistry unlike every tested polymer (nearest PMMA, "
+                                       "similarity 0.11): the interval may not hold",)}
         return SimpleNamespace(
             **extra,
             time_s=t,
@@ -135,6 +137,8 @@ def test_a_calibrated_band_is_drawn_and_named_with_its_level(view, qtbot):
     assert np.allclose(upper, 2.0 * mean) and np.allclose(lower, 0.5 * mean)
     legend = [label.text for _, label in view.legend.items]
     assert "Predicted, 80% interval (band); ignites with p = 0.70" in legend
+    assert "Prediction is an extrapolation: chemistry unlike every tested polymer" in (
+        view.status.text())
 
 
 def test_predictor_failure_is_shown_not_raised(view, qtbot):

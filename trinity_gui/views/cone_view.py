@@ -531,6 +531,9 @@ class ConeView(QWidget):
             parts.append(f"No prediction: {comparison.prediction_error}")
         elif comparison.predicted is None:
             parts.append("No trained model loaded, so no prediction.")
+        elif comparison.predicted.extrapolation:
+            problems.append(comparison.predicted.extrapolation)
+            parts.append(f"Prediction is an extrapolation: {comparison.predicted.extrapolation}.")
         tests = len(comparison.experiments)
         parts.append(
             f"{tests} experiment(s) at this condition, {len(comparison.measured)} with a curve."
