@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.csv_tables import CsvTable, TableFileError, read_csv_table
+from engine.csv_tables import CsvTable, TableFileError, read_csv_table, shorten
 from engine.jobs import CancelToken, ProgressCallback, ProgressReporter
 from engine.onnx_format import HIGH, LOW, SCALARS, STD
 from engine.predictor import OnnxPredictor, Prediction, PredictorError
@@ -102,8 +102,9 @@ def predict_frame(
     ``table`` is what `read_tests_csv` read, or a frame of cells (its rows are then
     numbered from line 2). It needs ``smiles``, ``heat_flux_kw_m2`` and
     ``thickness_mm`` columns (names matched case-insensitively); a missing one raises
-    `PredictorError`. Progress is reported per `CHUNK` tests; ``cancel`` is checked
-    between chunks.
+    `PredictorError`. An optional ``fractions`` column gives a copolymer's unit fractions
+    (mole basis, ``0.9;0.1``, one per unit of its SMILES). Progress is reported per
+    `CHUNK` tests; ``cancel`` is checked between chunks.
     """
     if isinstance(table, CsvTable):
         frame, lines, unreadable = table.frame, list(table.lines), list(table.rejected)
@@ -111,32 +112,37 @@ def predict_frame(
         frame, lines, unreadable = table, [i + 2 for i in range(len(table))], []
     frame = frame.reset_index(drop=True)
     columns = _input_columns(frame)
-    encoded: dict[str, tuple | str] = {}
-    good, conditions, errors = [], [], []
-    for position, (smiles, flux, thickness) in enumerate(
-        frame[list(columns)].itertuples(index=False, name=None)
-    ):
+    by_name = {str(c).strip().lower(): c for c in frame.columns}
+    mixes = (frame[by_name["fractions"]] if "fractions" in by_name
+             else pd.Series([None] * len(frame)))
+    encoded: dict[tuple, tuple | str] = {}
+    good, conditions, errors, fractions = [], [], [], []
+    for position, ((smiles, flux, thickness), mix) in enumerate(zip(
+        frame[list(columns)].itertuples(index=False, name=None), mixes, strict=True
+    )):
         try:
             row = (_condition(flux, columns[1], HEAT_FLUX),
                    _condition(thickness, columns[2], THICKNESS))
+            mix = _fractions(mix)
         except PredictorError as error:
             errors.append((position, str(error)))
             continue
-        smiles = _text(smiles)
-        if smiles not in encoded:
+        key = (_text(smiles), mix)
+        if key not in encoded:
             try:
-                encoded[smiles] = predictor.encode(smiles)
+                encoded[key] = predictor.encode(*key)
             except PredictorError as error:
-                encoded[smiles] = str(error)
-        if isinstance(encoded[smiles], str):
-            errors.append((position, encoded[smiles]))
+                encoded[key] = str(error)
+        if isinstance(encoded[key], str):
+            errors.append((position, encoded[key]))
             continue
-        good.append((position, encoded[smiles]))
+        good.append((position, encoded[key]))
         conditions.append(row)
+        fractions.append(mix)
     rows = np.asarray([position for position, _ in good], dtype=np.int64)
     flux, thickness = np.asarray(conditions, dtype=np.float32).reshape(-1, 2).T
     prediction = _predict_chunks(predictor, [e for _, e in good], flux, thickness,
-                                 progress, cancel, level)
+                                 progress, cancel, level, fractions)
     out = frame.rename(columns={c: f"{c}_input" for c in frame.columns
                                 if c in RESULT_COLUMNS or c == "line"})
     for name in NUMBER_COLUMNS:
@@ -169,7 +175,7 @@ def predict_frame(
 
 
 def _predict_chunks(predictor, encoded, flux, thickness, progress, cancel,
-                    level) -> Prediction:
+                    level, fractions) -> Prediction:
     """`OnnxPredictor._run` over `CHUNK`-sized pieces, reporting progress between them."""
     report = ProgressReporter(len(encoded), progress)
     calibration = predictor.info.calibration
@@ -181,7 +187,7 @@ def _predict_chunks(predictor, encoded, flux, thickness, progress, cancel,
         stop = start + CHUNK
         piece = encoded[start:stop]
         parts.append(predictor._run(piece, flux[start:stop], thickness[start:stop], level,
-                                    [None] * len(piece)))
+                                    fractions[start:stop]))
         done = min(stop, len(encoded))
         report(done, f"{done} of {len(encoded)} tests predicted")
     if len(parts) == 1:
@@ -209,6 +215,25 @@ def _input_columns(frame: pd.DataFrame) -> tuple[str, str, str]:
             "needs smiles, heat_flux_kw_m2 (kW/m²) and thickness_mm (mm)."
         )
     return tuple(by_name[c] for c in INPUT_COLUMNS)
+
+
+def _fractions(value: object) -> tuple[float, ...] | None:
+    """A ``fractions`` cell (``0.9;0.1``, or ``/`` or spaces between) as numbers; empty
+    is None (equal moles)."""
+    text = _text(value)
+    if not text:
+        return None
+    parts = [p for p in text.replace("/", ";").replace(" ", ";").split(";") if p]
+    try:
+        values = tuple(parse_number(p, "fractions", "") for p in parts)
+    except QuantityError:
+        values = ()
+    if not values or any(v < 0 for v in values) or sum(values) <= 0:
+        raise PredictorError(
+            f"fractions {shorten(text)!r} must be non-negative numbers separated by ';', one "
+            "per repeat unit of the SMILES (e.g. 0.9;0.1)."
+        )
+    return values
 
 
 def _text(value: object) -> str:

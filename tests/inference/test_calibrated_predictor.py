@@ -111,3 +111,21 @@ def test_trinity_models_shows_the_methods_and_the_held_out_errors(calibrated, ca
     assert main(["models", str(calibrated)]) == 0
     out = capsys.readouterr().out
     assert "predictions per target: tig_s physics" in out
+
+
+def test_a_fractions_column_reaches_the_physics_and_a_bad_one_is_a_row_error(
+        calibrated, tmp_path, capsys):
+    source = tmp_path / "mixes.csv"
+    source.write_text("smiles,heat_flux_kw_m2,thickness_mm,fractions\n"
+                      "*CC*.*CC(*)(C)C(=O)OC,50,3,0.9;0.1\n"
+                      "*CC*.*CC(*)(C)C(=O)OC,50,3,0.1;0.9\n"
+                      "*CC*.*CC(*)(C)C(=O)OC,50,3,half\n"
+                      "*CC*.*CC(*)(C)C(=O)OC,50,3,0.2;0.3;0.5\n")
+    out = tmp_path / "out.csv"
+    argv = ["predict", "--model", str(calibrated), "--input", str(source), "--output", str(out)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "line 4: fractions 'half' must be non-negative numbers" in err
+    assert "line 5:" in err
+    frame = pd.read_csv(out)
+    assert frame.loc[0, "phrr_kw_m2"] != pytest.approx(frame.loc[1, "phrr_kw_m2"], rel=0.05)
