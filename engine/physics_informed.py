@@ -396,8 +396,12 @@ def build_calibration(tests: pd.DataFrame, *, level: float = DEFAULT_LEVEL,
                       evaluation: PhysicsInformedEvaluation | None = None,
                       learnt: pd.DataFrame | None = None) -> Calibration:
     """Evaluate physics and physics-informed on held-out polymers, keep per target the
-    better (physics on a tie: fewer moving parts), fit its correction to every polymer,
-    and keep its held-out errors as the band.
+    better, fit its correction to every polymer, and keep its held-out errors as the band.
+
+    A challenger displaces the physics only if it is better on unseen polymers (the
+    median over polymers of each polymer's median error) and no worse over the tests
+    (their median): with a dozen polymers one measure alone moves with a single polymer,
+    and on a tie the physics, with fewer moving parts, stays.
 
     ``learnt``: the learnt model's held-out predictions of the same tests
     (`learnt_predictions`); it is then a candidate too ("model"), and ships for a target
@@ -417,12 +421,16 @@ def build_calibration(tests: pd.DataFrame, *, level: float = DEFAULT_LEVEL,
                                        / tests_e[target].to_numpy(float))
         scores[target] = {m: _scores(e, groups, level) for m, e in errors.items()}
 
-        def score(m: str, target: str = target) -> float:
-            return scores[target][m]["median_of_polymer_medians"]
+        def beats(m: str, incumbent: str, target: str = target) -> bool:
+            """Better on unseen polymers (each polymer's median, their median) and no
+            worse over the tests, on every test the incumbent predicts."""
+            mine, theirs = scores[target][m], scores[target][incumbent]
+            return (mine["median_of_polymer_medians"] < theirs["median_of_polymer_medians"]
+                    and mine["median_relative_error"] <= theirs["median_relative_error"]
+                    and mine["n"] >= theirs["n"])
 
-        method = PHYSICS_INFORMED if score(PHYSICS_INFORMED) < score(PHYSICS) else PHYSICS
-        if (learnt is not None and score(MODEL) < score(method)
-                and scores[target][MODEL]["n"] >= scores[target][PHYSICS]["n"]):
+        method = PHYSICS_INFORMED if beats(PHYSICS_INFORMED, PHYSICS) else PHYSICS
+        if learnt is not None and beats(MODEL, method):
             method = MODEL
         methods[target] = method
         if method == PHYSICS_INFORMED:
@@ -529,11 +537,16 @@ def forecast(
     models: GcModels | None = None,
     draws: int = IGNITION_DRAWS,
     seed: int = 0,
+    fixed: Mapping[str, np.ndarray] | None = None,
 ) -> Forecast:
     """Each test by the calibrated method: the physics (shipped GC models unless
     ``models``), its correction where one ships, the held-out interval at ``level``
     (the calibration's default if None). t_ig is NaN where ignition is not expected
-    (probability below one half); pHRR and THR are then those of no flame, 0."""
+    (probability below one half); pHRR and THR are then those of no flame, 0.
+
+    ``fixed``: values of targets another method predicts (the learnt model); they are
+    taken as they are (their bounds are the caller's), and the curve is moved to agree
+    with them too."""
     from engine.gc.cone_fit import shipped_models
 
     level = calibration.default_level if level is None else level
@@ -543,9 +556,11 @@ def forecast(
                                  draws=draws, seed=seed, time_grid_s=time_grid_s)
     n = len(physics)
     values, low, high, std = {}, {}, {}, {}
+    fixed = fixed or {}
     for target in TARGETS:
         raw = physics[target].to_numpy(float)
-        value = calibration.corrections[target].apply(raw, flux, thickness)
+        value = (np.asarray(fixed[target], float) if target in fixed
+                 else calibration.corrections[target].apply(raw, flux, thickness))
         width = calibration.bands[target].half_width(level)
         values[target] = value
         low[target], high[target] = value * np.exp(-width), value * np.exp(width)

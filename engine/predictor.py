@@ -558,8 +558,11 @@ class OnnxPredictor:
 
             physics = [t for t, m in methods.items() if m != MODEL]
             if physics:
+                learnt = {t: results[t] for t, m in methods.items() if m == MODEL}
                 result = forecast([e[2] for e in encoded], flux, thickness, calibration, grid,
-                                  level=level)
+                                  level=level, fixed=learnt)
+                for t in learnt:  # no flame expected: the learnt numbers follow
+                    results[t] = result.values[t].astype(np.float32)
                 for t in physics:
                     results[t] = result.values[t].astype(np.float32)
                     results[t + STD] = result.std[t].astype(np.float32)

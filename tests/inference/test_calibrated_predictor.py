@@ -129,3 +129,17 @@ def test_a_fractions_column_reaches_the_physics_and_a_bad_one_is_a_row_error(
     assert "line 5:" in err
     frame = pd.read_csv(out)
     assert frame.loc[0, "phrr_kw_m2"] != pytest.approx(frame.loc[1, "phrr_kw_m2"], rel=0.05)
+
+
+def test_a_target_the_learnt_model_won_comes_from_it_and_the_curve_follows(ensemble_onnx,
+                                                                          tmp_path):
+    mixed = _calibration()
+    mixed.methods["thr_mj_m2"] = MODEL
+    path = attach_calibration(ensemble_onnx, tmp_path / "mixed.onnx", mixed)
+    learnt = OnnxPredictor(ensemble_onnx).predict(["*CC(*)(C)C(=O)OC"], 50.0, 3.0)
+    p = OnnxPredictor(path).predict(["*CC(*)(C)C(=O)OC"], 50.0, 3.0)
+    assert p.methods["thr_mj_m2"] == MODEL and p.methods["phrr_kw_m2"] == PHYSICS
+    assert p.thr_mj_m2[0] == pytest.approx(learnt.thr_mj_m2[0], rel=1e-6)
+    assert p.thr_mj_m2_std[0] == pytest.approx(learnt.thr_mj_m2_std[0], rel=1e-6)
+    assert p.thr_mj_m2_high[0] == pytest.approx(p.thr_mj_m2[0] * math.exp(0.5), rel=1e-5)
+    assert p.hrr_kw_m2[0].max() == pytest.approx(p.phrr_kw_m2[0], rel=0.05)
