@@ -78,6 +78,7 @@ def physics_of(
     spread: PropertySpread = GC_SPREAD,
     seed: int = 0,
     time_grid_s: np.ndarray | None = None,
+    backing: str | Sequence[str] = "insulated",
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The cone model for each test, with each structure's GC models (one `GcModels` for
     all, or one per canonical SMILES).
@@ -86,12 +87,14 @@ def physics_of(
     with ``draws`` > 0 ``p_ignition`` (the share of that many plausible materials that
     ignite) and ``<target>_log_sd`` (the spread of the log of each target over the ones
     that ignite). With ``time_grid_s`` also the HRR curves on it (zero after burnout).
-    Tests sharing a polymer and condition are simulated once.
+    ``backing``: "insulated" or "blanket", for all tests or one per test. Tests sharing a
+    polymer and condition are simulated once.
     """
     flux = np.asarray(flux, float)
     thickness = np.asarray(thickness, float)
-    keys = [(_identity(p), float(f), float(t))
-            for p, f, t in zip(polymers, flux, thickness, strict=True)]
+    backs = [backing] * len(flux) if isinstance(backing, str) else list(backing)
+    keys = [(_identity(p), float(f), float(t), b)
+            for p, f, t, b in zip(polymers, flux, thickness, backs, strict=True)]
     unique = list(dict.fromkeys(keys))
     by_identity = {_identity(p): p for p in polymers}
     props = {}
@@ -99,7 +102,7 @@ def physics_of(
         chosen = models if isinstance(models, GcModels) else models[polymer.smiles]
         props[identity] = chosen.properties(polymer)
     results = simulate([
-        ConeScenario(cone_material(props[i]), f, t) for i, f, t in unique
+        ConeScenario(cone_material(props[i]), f, t, backing=b) for i, f, t, b in unique
     ])
     out, curves = {}, {}
     for condition, r in zip(unique, results, strict=True):
@@ -115,7 +118,8 @@ def physics_of(
         rng = np.random.default_rng(seed)
         drawn = {i: [cone_material(draw_properties(p, rng, spread)) for _ in range(draws)]
                  for i, p in props.items()}
-        runs = simulate([ConeScenario(m, f, t) for i, f, t in unique for m in drawn[i]])
+        runs = simulate([ConeScenario(m, f, t, backing=b)
+                         for i, f, t, b in unique for m in drawn[i]])
         for k, condition in enumerate(unique):
             batch = runs[k * draws:(k + 1) * draws]
             out[condition]["p_ignition"] = float(np.mean([r.ignited for r in batch]))
@@ -538,6 +542,7 @@ def forecast(
     draws: int = IGNITION_DRAWS,
     seed: int = 0,
     fixed: Mapping[str, np.ndarray] | None = None,
+    backing: str | Sequence[str] = "insulated",
 ) -> Forecast:
     """Each test by the calibrated method: the physics (shipped GC models unless
     ``models``), its correction where one ships, the held-out interval at ``level``
@@ -553,7 +558,8 @@ def forecast(
     flux = np.asarray(flux, float)
     thickness = np.asarray(thickness, float)
     physics, curves = physics_of(polymers, flux, thickness, models or shipped_models(),
-                                 draws=draws, seed=seed, time_grid_s=time_grid_s)
+                                 draws=draws, seed=seed, time_grid_s=time_grid_s,
+                                 backing=backing)
     n = len(physics)
     values, low, high, std = {}, {}, {}, {}
     fixed = fixed or {}

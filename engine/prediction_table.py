@@ -103,7 +103,8 @@ def predict_frame(
     numbered from line 2). It needs ``smiles``, ``heat_flux_kw_m2`` and
     ``thickness_mm`` columns (names matched case-insensitively); a missing one raises
     `PredictorError`. An optional ``fractions`` column gives a copolymer's unit fractions
-    (mole basis, ``0.9;0.1``, one per unit of its SMILES). Progress is reported per
+    (mole basis, ``0.9;0.1``, one per unit of its SMILES), an optional ``backing`` column
+    ``insulated`` (the default) or ``blanket``. Progress is reported per
     `CHUNK` tests; ``cancel`` is checked between chunks.
     """
     if isinstance(table, CsvTable):
@@ -115,15 +116,18 @@ def predict_frame(
     by_name = {str(c).strip().lower(): c for c in frame.columns}
     mixes = (frame[by_name["fractions"]] if "fractions" in by_name
              else pd.Series([None] * len(frame)))
+    backings = (frame[by_name["backing"]] if "backing" in by_name
+                else pd.Series([None] * len(frame)))
     encoded: dict[tuple, tuple | str] = {}
-    good, conditions, errors, fractions = [], [], [], []
-    for position, ((smiles, flux, thickness), mix) in enumerate(zip(
-        frame[list(columns)].itertuples(index=False, name=None), mixes, strict=True
+    good, conditions, errors, fractions, backs = [], [], [], [], []
+    for position, ((smiles, flux, thickness), mix, back) in enumerate(zip(
+        frame[list(columns)].itertuples(index=False, name=None), mixes, backings, strict=True
     )):
         try:
             row = (_condition(flux, columns[1], HEAT_FLUX),
                    _condition(thickness, columns[2], THICKNESS))
             mix = _fractions(mix)
+            back = _backing(back)
         except PredictorError as error:
             errors.append((position, str(error)))
             continue
@@ -139,10 +143,11 @@ def predict_frame(
         good.append((position, encoded[key]))
         conditions.append(row)
         fractions.append(mix)
+        backs.append(back)
     rows = np.asarray([position for position, _ in good], dtype=np.int64)
     flux, thickness = np.asarray(conditions, dtype=np.float32).reshape(-1, 2).T
     prediction = _predict_chunks(predictor, [e for _, e in good], flux, thickness,
-                                 progress, cancel, level, fractions)
+                                 progress, cancel, level, fractions, backs)
     out = frame.rename(columns={c: f"{c}_input" for c in frame.columns
                                 if c in RESULT_COLUMNS or c == "line"})
     for name in NUMBER_COLUMNS:
@@ -175,7 +180,7 @@ def predict_frame(
 
 
 def _predict_chunks(predictor, encoded, flux, thickness, progress, cancel,
-                    level, fractions) -> Prediction:
+                    level, fractions, backs) -> Prediction:
     """`OnnxPredictor._run` over `CHUNK`-sized pieces, reporting progress between them."""
     report = ProgressReporter(len(encoded), progress)
     calibration = predictor.info.calibration
@@ -187,7 +192,7 @@ def _predict_chunks(predictor, encoded, flux, thickness, progress, cancel,
         stop = start + CHUNK
         piece = encoded[start:stop]
         parts.append(predictor._run(piece, flux[start:stop], thickness[start:stop], level,
-                                    fractions[start:stop]))
+                                    fractions[start:stop], backs[start:stop]))
         done = min(stop, len(encoded))
         report(done, f"{done} of {len(encoded)} tests predicted")
     if len(parts) == 1:
@@ -215,6 +220,17 @@ def _input_columns(frame: pd.DataFrame) -> tuple[str, str, str]:
             "needs smiles, heat_flux_kw_m2 (kW/m²) and thickness_mm (mm)."
         )
     return tuple(by_name[c] for c in INPUT_COLUMNS)
+
+
+def _backing(value: object) -> str:
+    """A ``backing`` cell: insulated (also when empty) or blanket."""
+    text = _text(value).lower()
+    if text in ("", "insulated"):
+        return "insulated"
+    if text == "blanket":
+        return "blanket"
+    raise PredictorError(
+        f"backing {shorten(_text(value))!r} is neither 'insulated' nor 'blanket'.")
 
 
 def _fractions(value: object) -> tuple[float, ...] | None:

@@ -502,13 +502,16 @@ class OnnxPredictor:
         *,
         level: float | None = None,
         fractions: Sequence[Sequence[float] | None] | None = None,
+        backing: str | Sequence[str] = "insulated",
     ) -> Prediction:
         """Predictions for each SMILES at its heat flux (kW/m²) and thickness (mm).
 
         A single flux or thickness applies to every SMILES. ``level`` is the interval's
         (default: the model's calibration level, else 0.8). ``fractions`` gives a
         copolymer's unit fractions (mole basis) per SMILES; the physics uses them, the
-        learnt model cannot, and says so in ``extrapolation``.
+        learnt model cannot, and says so in ``extrapolation``. ``backing`` ("insulated"
+        or "blanket", one for all or one per SMILES) likewise reaches the physics; the
+        learnt model was trained on insulated samples.
         """
         if isinstance(smiles, str):
             smiles = [smiles]
@@ -529,7 +532,8 @@ class OnnxPredictor:
                 cache[key] = self.encode(s, f)
         encoded = [cache[(s, tuple(f) if f is not None else None)]
                    for s, f in zip(smiles, fractions, strict=True)]
-        return self._run(encoded, flux, thickness, level, fractions)
+        backs = _backings(backing, len(smiles))
+        return self._run(encoded, flux, thickness, level, fractions, backs)
 
     def _run(
         self,
@@ -538,8 +542,10 @@ class OnnxPredictor:
         thickness: np.ndarray,
         level: float,
         fractions: list,
+        backing: list[str] | None = None,
     ) -> Prediction:
         n, grid = len(encoded), self._info.time_grid_s
+        backing = backing or ["insulated"] * n
         calibration = self._info.calibration
         methods = dict(calibration.methods) if calibration else dict.fromkeys(SCALARS, MODEL)
         results = self._learnt(encoded, flux, thickness) if MODEL in methods.values() else {}
@@ -560,7 +566,7 @@ class OnnxPredictor:
             if physics:
                 learnt = {t: results[t] for t, m in methods.items() if m == MODEL}
                 result = forecast([e[2] for e in encoded], flux, thickness, calibration, grid,
-                                  level=level, fixed=learnt)
+                                  level=level, fixed=learnt, backing=backing)
                 for t in learnt:  # no flame expected: the learnt numbers follow
                     results[t] = result.values[t].astype(np.float32)
                 for t in physics:
@@ -580,7 +586,7 @@ class OnnxPredictor:
                 bounds[t + HIGH] = results[t] * math.exp(width)
             interval = (f"{level:.0%} interval, calibrated on held-out polymers "
                         f"({calibration.summary.get('polymers', '?')} polymers, leave one out)")
-        flags = self._flags(encoded, flux, thickness, fractions, methods, calibration)
+        flags = self._flags(encoded, flux, thickness, fractions, methods, calibration, backing)
         return Prediction(
             smiles=tuple(canonical for canonical, _, _ in encoded),
             heat_flux_kw_m2=flux,
@@ -595,15 +601,15 @@ class OnnxPredictor:
             **{name: np.asarray(b, dtype=float) for name, b in bounds.items()},
         )
 
-    def _flags(self, encoded, flux, thickness, fractions, methods, calibration):
+    def _flags(self, encoded, flux, thickness, fractions, methods, calibration, backing):
         """Per test, the sentences that make it an extrapolation (joined by "; ")."""
         span = self._info.trained_range
         conditions = span.flags(flux, thickness) if span else ("",) * len(encoded)
         tested = (calibration.summary.get("tested_polymers") or {}) if calibration else {}
         chemistry: dict[str, str] = {}
         out = []
-        for (canonical, _, polymer), condition, f in zip(
-                encoded, conditions, fractions, strict=True):
+        for (canonical, _, polymer), condition, f, back in zip(
+                encoded, conditions, fractions, backing, strict=True):
             notes = [condition] if condition else []
             if tested:
                 if canonical not in chemistry:
@@ -615,6 +621,9 @@ class OnnxPredictor:
             if f is not None and not polymer.is_homopolymer and MODEL in methods.values():
                 notes.append("the learnt model reads the units of a copolymer, not their "
                              "fractions")
+            if back != "insulated" and MODEL in methods.values():
+                notes.append(f"the learnt model was trained on insulated samples, not a "
+                             f"{back} backing")
             out.append("; ".join(notes))
         return tuple(out)
 
@@ -639,6 +648,18 @@ class OnnxPredictor:
             for name, values in zip(OUTPUTS, self._session.run(list(OUTPUTS), feed), strict=True):
                 results[name][rows] = values
         return results
+
+
+def _backings(backing: str | Sequence[str], n: int) -> list[str]:
+    """One backing per test, each "insulated" or "blanket"."""
+    backs = [backing] * n if isinstance(backing, str) else list(backing)
+    if len(backs) != n:
+        raise PredictorError(f"Give one backing per SMILES ({n}), or a single one for all.")
+    for back in backs:
+        if back not in ("insulated", "blanket"):
+            raise PredictorError(
+                f"backing {shorten(str(back))!r} is neither 'insulated' nor 'blanket'.")
+    return backs
 
 
 def _normal_quantile(p: float) -> float:

@@ -9,6 +9,7 @@ message on the result, so the others still show.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -196,7 +197,12 @@ def compare(
     predicted, prediction_error = None, ""
     if predictor is not None:
         try:
-            answer = predictor.predict([polymer.smiles], heat_flux_kw_m2, thickness_mm)
+            answer = (
+                predictor.predict([polymer.smiles], heat_flux_kw_m2, thickness_mm,
+                                  backing=backing)
+                if "backing" in inspect.signature(predictor.predict).parameters
+                else predictor.predict([polymer.smiles], heat_flux_kw_m2, thickness_mm)
+            )
             predicted = PredictedCurve.from_prediction(answer)
         except Exception as exc:  # a foreign model: any failure becomes its message
             prediction_error = str(exc)

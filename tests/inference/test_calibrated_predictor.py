@@ -143,3 +143,22 @@ def test_a_target_the_learnt_model_won_comes_from_it_and_the_curve_follows(ensem
     assert p.thr_mj_m2_std[0] == pytest.approx(learnt.thr_mj_m2_std[0], rel=1e-6)
     assert p.thr_mj_m2_high[0] == pytest.approx(p.thr_mj_m2[0] * math.exp(0.5), rel=1e-5)
     assert p.hrr_kw_m2[0].max() == pytest.approx(p.phrr_kw_m2[0], rel=0.05)
+
+
+def test_the_backing_reaches_the_physics_and_the_learnt_model_says_it_cannot(
+        calibrated, ensemble_onnx, tmp_path):
+    predictor = OnnxPredictor(calibrated)
+    both = predictor.predict(["*CC(*)(C)C(=O)OC"] * 2, 35.0, 3.0,
+                             backing=["insulated", "blanket"])
+    assert both.tig_s[0] != both.tig_s[1] or both.thr_mj_m2[0] != both.thr_mj_m2[1]
+    with pytest.raises(PredictorError, match="neither 'insulated' nor 'blanket'"):
+        predictor.predict(["*C*"], 50.0, 3.0, backing="wood")
+    learnt = OnnxPredictor(ensemble_onnx).predict(["*C*"], 50.0, 3.0, backing="blanket")
+    assert "trained on insulated samples" in learnt.extrapolation[0]
+    source = tmp_path / "in.csv"
+    source.write_text("smiles,heat_flux_kw_m2,thickness_mm,backing\n*C*,50,3,blanket\n"
+                      "*C*,50,3,\n*C*,50,3,cork\n")
+    out = tmp_path / "out.csv"
+    assert main(["predict", "--model", str(calibrated), "--input", str(source),
+                 "--output", str(out)]) == 1
+    assert len(pd.read_csv(out)) == 3
