@@ -532,6 +532,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"  [{p.done}/{p.total}] {p.message} ({p.elapsed_s:.0f} s)", flush=True)
 
     token = CancelToken()
+    if args.lab_out:
+        from engine.training.evaluate import evaluate_lab_out
+
+        try:
+            result = evaluate_lab_out(args.phase1, args.out, polymer=args.lab_out,
+                                      seeds=_seeds(args.seeds), settings=settings,
+                                      progress=show, cancel=token)
+        except (KeyboardInterrupt, Cancelled):
+            return _stopped(token, "labs")
+        print(f"Leave one lab out on {result['polymer']} ({len(result['labs'])} labs), "
+              "median over labs of each lab's median relative error:")
+        for key, value in result["median_over_labs"].items():
+            if value is not None:
+                print(f"  {key.replace('_', ' ')}: {100 * value:.1f} %")
+        print(f"Wrote {Path(args.out) / 'lab_out.json'}.")
+        return 0
     try:
         results = evaluate(
             args.phase1,
@@ -893,6 +909,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to train (default: CUDA, else MPS, else CPU)",
     )
     ev.add_argument("--keep-models", action="store_true", help="keep each fold's models")
+    ev.add_argument("--lab-out", metavar="POLYMER",
+                    help="instead: leave one laboratory out on this polymer's shipped tests "
+                    "(e.g. PMMA), both learnt methods")
     ev.set_defaults(func=cmd_evaluate)
 
     cal = sub.add_parser(

@@ -464,3 +464,79 @@ def run_ablation(
             settings=settings, progress=progress, cancel=cancel,
         )
     return results
+
+
+LAB_OUT_JSON = "lab_out.json"
+
+
+def evaluate_lab_out(
+    phase1: str | Path,
+    out_dir: str | Path,
+    *,
+    polymer: str = "PMMA",
+    seeds: Sequence[int] | None = None,
+    settings: TrainSettings | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> dict:
+    """Leave one laboratory out on one polymer of the shipped tests: for each lab that
+    tested ``polymer``, both learnt methods are trained on every other test (the other
+    polymers, and the other labs' tests of it) and predict that lab's tests. How much of
+    the error is the lab, not the chemistry. Each (seed, lab) is saved, so a rerun
+    resumes; writes ``lab_out.json`` and returns it."""
+    from engine.datasets import shipped_tests
+
+    out_dir = Path(out_dir)
+    settings = settings or default_settings("phase2")
+    try:
+        resolved, seeds = resolve_phase1(phase1, seeds)
+    except ModelDirError as exc:
+        raise EvaluationError(str(exc)) from None
+    table = experimental_tests("shipped", load_config(resolved.members[seeds[0]]).time_grid_s)
+    labs = shipped_tests(included_only=False)["lab"].astype(str).to_numpy()
+    lab_of = labs[table.frame["line"].to_numpy() - 2]
+    mine = (table.frame["polymer"] == polymer).to_numpy()
+    names = sorted(set(lab_of[mine]))
+    if len(names) < 2:
+        raise EvaluationError(f"Fewer than two laboratories tested {polymer} in these data.")
+    report = ProgressReporter(len(seeds) * len(names), progress)
+    per_lab: dict[str, dict] = {}
+    done = 0
+    for seed in seeds:
+        for lab in names:
+            report(done, f"seed {seed}, lab {lab}")
+            path = out_dir / "labs" / f"seed-{seed}" / f"{lab}.json"
+            test_rows = np.flatnonzero(mine & (lab_of == lab))
+            if not path.is_file():
+                train_rows = np.flatnonzero(~(mine & (lab_of == lab)))
+                work = path.with_suffix("")
+                saved = _run_fold(table, train_rows, test_rows, resolved, seed, settings,
+                                  work, cancel)
+                write_json(path, saved)
+                shutil.rmtree(work, ignore_errors=True)
+            saved = read_json(path, "delete it and rerun the same command")
+            measured = table.frame.iloc[test_rows][list(TARGETS)].to_numpy(float)
+            row = per_lab.setdefault(lab, {"tests": len(test_rows)})
+            for method, values in saved["methods"].items():
+                predicted = np.asarray(values["scalars"], dtype=float)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    rel = np.abs(predicted / measured - 1.0)
+                for j, target in enumerate(TARGETS):
+                    finite = rel[:, j][np.isfinite(rel[:, j])]
+                    row.setdefault(f"{method}_{target}", []).append(
+                        float(np.median(finite)) if finite.size else None)
+            done += 1
+    report(done, "scoring")
+    summary: dict[str, float | None] = {}
+    for row in per_lab.values():
+        for key, values in list(row.items()):
+            if isinstance(values, list):
+                kept = [v for v in values if v is not None]
+                row[key] = float(np.mean(kept)) if kept else None
+    for key in {k for row in per_lab.values() for k in row if k != "tests"}:
+        values = [row[key] for row in per_lab.values() if row.get(key) is not None]
+        summary[key] = float(np.median(values)) if values else None
+    result = {"polymer": polymer, "seeds": list(seeds), "labs": per_lab,
+              "median_over_labs": dict(sorted(summary.items()))}
+    write_json(out_dir / LAB_OUT_JSON, result)
+    return result
