@@ -195,3 +195,24 @@ def test_tiny_ablation_without_the_curve_loss(synthetic_dir, four_polymers, tmp_
     assert json.loads((member / "config.json").read_text())["curve_loss_weight"] == 0.0
     with pytest.raises(EvaluationError, match="fewer than"):
         synthetic_subset(synthetic_dir, 99, tmp_path / "s99")
+
+
+def test_leave_one_lab_out_scores_both_learnt_methods_per_lab_and_resumes(phase1_dir,
+                                                                          tmp_path, capsys):
+    """Every lab that tested PMMA in the shipped data is held out in turn (one epoch)."""
+    from engine.training.evaluate import evaluate_lab_out
+
+    out = tmp_path / "labs"
+    result = evaluate_lab_out(phase1_dir, out, polymer="PMMA", settings=QUICK)
+    assert len(result["labs"]) >= 10 and result["polymer"] == "PMMA"
+    assert sum(row["tests"] for row in result["labs"].values()) >= 80
+    assert set(result["median_over_labs"]) >= {"two_phase_phrr_kw_m2", "single_phrr_kw_m2"}
+    assert result["median_over_labs"]["two_phase_phrr_kw_m2"] > 0
+    stamp = (out / "lab_out.json").stat().st_mtime_ns
+    argv = ["evaluate", "--phase1", str(phase1_dir), "--lab-out", "PMMA", "--out", str(out),
+            "--epochs", "1", "--batch-size", "4", "--device", "cpu"]
+    assert main(argv) == 0  # every lab on disk: nothing is trained again
+    assert "Leave one lab out on PMMA" in capsys.readouterr().out
+    assert (out / "lab_out.json").stat().st_mtime_ns >= stamp
+    with pytest.raises(EvaluationError, match="Fewer than two laboratories"):
+        evaluate_lab_out(phase1_dir, tmp_path / "none", polymer="PBT", settings=QUICK)
