@@ -46,6 +46,7 @@ from engine.calibration import (
     features,
 )
 from engine.cone.gc_material import cone_material
+from engine.cone.material import MaterialError
 from engine.cone.scenario import ConeScenario
 from engine.cone.solver import simulate
 from engine.gc.cone_fit import GcModels, cone_fit_tests, leave_one_polymer_out_models
@@ -116,8 +117,7 @@ def physics_of(
             curves[condition] = np.interp(time_grid_s, r.time_s, r.hrr_kw_m2, right=0.0)
     if draws:
         rng = np.random.default_rng(seed)
-        drawn = {i: [cone_material(draw_properties(p, rng, spread)) for _ in range(draws)]
-                 for i, p in props.items()}
+        drawn = {i: _plausible(p, rng, spread, draws) for i, p in props.items()}
         runs = simulate([ConeScenario(m, f, t, backing=b)
                          for i, f, t, b in unique for m in drawn[i]])
         for k, condition in enumerate(unique):
@@ -133,6 +133,23 @@ def physics_of(
     frame = pd.DataFrame([out[k] for k in keys])
     stacked = np.stack([curves[k] for k in keys]) if time_grid_s is not None else None
     return frame, stacked
+
+
+def _plausible(props, rng: np.random.Generator, spread: PropertySpread, draws: int) -> list:
+    """``draws`` cone materials drawn around ``props``; a draw the solver would refuse is
+    drawn again (at most twice as many tries), so one extreme draw never sinks a
+    prediction. Always exactly ``draws`` materials."""
+    materials = []
+    for _ in range(2 * draws):
+        try:
+            materials.append(cone_material(draw_properties(props, rng, spread)))
+        except MaterialError:
+            continue
+        if len(materials) == draws:
+            break
+    if not materials:
+        return [cone_material(props)] * draws
+    return (materials * draws)[:draws]  # too few accepted: the accepted ones, repeated
 
 
 def measured_ignition(table: pd.DataFrame) -> np.ndarray:

@@ -423,7 +423,9 @@ class OnnxPredictor:
 
     ``path`` None is the shipped default model. ``threads`` are onnxruntime's intra-op
     threads (default `default_threads`); ``providers`` its execution providers
-    (default CUDA when available, then the CPU).
+    (default CUDA when available, then the CPU). ``ignition_draws``: plausible materials
+    simulated per test for the probability of ignition and the physics' spread (default
+    24; 0 is fastest: p_ignition is then 0 or 1 and there is no spread).
     """
 
     def __init__(
@@ -433,6 +435,7 @@ class OnnxPredictor:
         threads: int | None = None,
         providers: Sequence[str] | None = None,
         batch_size: int = BATCH_SIZE,
+        ignition_draws: int | None = None,
     ):
         if path is None:
             path = default_model_path()
@@ -443,6 +446,7 @@ class OnnxPredictor:
                 )
         self.path = Path(path)
         self.batch_size = batch_size
+        self.ignition_draws = ignition_draws
         self._session = _open_session(
             self.path, threads or default_threads(), providers, optimise=True
         )
@@ -565,8 +569,9 @@ class OnnxPredictor:
             physics = [t for t, m in methods.items() if m != MODEL]
             if physics:
                 learnt = {t: results[t] for t, m in methods.items() if m == MODEL}
+                more = {} if self.ignition_draws is None else {"draws": self.ignition_draws}
                 result = forecast([e[2] for e in encoded], flux, thickness, calibration, grid,
-                                  level=level, fixed=learnt, backing=backing)
+                                  level=level, fixed=learnt, backing=backing, **more)
                 for t in learnt:  # no flame expected: the learnt numbers follow
                     results[t] = result.values[t].astype(np.float32)
                 for t in physics:

@@ -23,8 +23,10 @@ Widths (one standard deviation; "log" means of the natural log of the value), ea
 * heat of melting: log 0.2 (the FSRI endotherms move by up to 10 % with the baseline
   and crystallinity varies between grades; this project's choice).
 
-Draws are independent (no correlation is known). The melt step keeps its peak: a
-melting point is measured, not estimated.
+Draws are independent (no correlation is known) and truncated at ±2.5 standard
+deviations (`TRUNCATION`), so that every draw stays a material the solver accepts (an
+elimination heat of 3 MJ/kg drawn at +4σ would be 12 MJ/kg, beyond any pyrolysis). The
+melt step keeps its peak: a melting point is measured, not estimated.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class PropertySpread:
 
 
 GC_SPREAD = PropertySpread()
+#: Draws are cut at this many standard deviations.
+TRUNCATION = 2.5
 MAX_CHAR_YIELD = 0.9
 #: A drawn char below this is dropped: a char layer of under a kg/m³ is not a layer.
 MIN_CHAR_YIELD = 0.002
@@ -80,7 +84,7 @@ def draw_properties(
     props: MaterialProperties, rng: np.random.Generator, spread: PropertySpread = GC_SPREAD
 ) -> MaterialProperties:
     """One plausible material around ``props``: each estimate drawn from its spread."""
-    z = rng.standard_normal(9)
+    z = np.clip(rng.standard_normal(9), -TRUNCATION, TRUNCATION)
     shift = spread.decomposition_peak_k * z[0]
     pyrolysis = math.exp(spread.log_heat_of_pyrolysis * z[1])
     melting = math.exp(spread.log_heat_of_melting * z[2])

@@ -61,3 +61,18 @@ def test_a_char_too_thin_to_be_a_layer_leaves_as_gas():
     assert 0 < props.char_yield < 1e-3
     material = cone_material(props)
     assert len(material.components) == 1 and material.reactions[0].residue is None
+
+
+def test_draws_are_truncated_and_an_unacceptable_draw_is_drawn_again():
+    from engine.gc.uncertainty import TRUNCATION
+    from engine.physics_informed import _plausible
+
+    pvc = estimate_properties(parse_polymer("*CC(*)Cl"))
+    rng = np.random.default_rng(5)
+    heats = [draw_properties(pvc, rng).heat_of_reaction_j_kg for _ in range(2000)]
+    # elimination's 3 MJ/kg at most e^(0.35·2.5) higher: still a pyrolysis heat
+    assert max(heats) <= pvc.heat_of_reaction_j_kg * np.exp(0.35 * TRUNCATION) + 1
+    wild = PropertySpread(log_heat_of_pyrolysis=3.0)  # half the draws beyond 10 MJ/kg
+    materials = _plausible(pvc, np.random.default_rng(6), wild, 24)
+    assert len(materials) == 24
+    assert all(abs(r.heat_of_reaction) <= 1e7 for m in materials for r in m.reactions)

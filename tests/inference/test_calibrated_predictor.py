@@ -162,3 +162,9 @@ def test_the_backing_reaches_the_physics_and_the_learnt_model_says_it_cannot(
     assert main(["predict", "--model", str(calibrated), "--input", str(source),
                  "--output", str(out)]) == 1
     assert len(pd.read_csv(out)) == 3
+
+
+def test_without_ignition_draws_the_physics_answers_faster_and_says_less(calibrated):
+    p = OnnxPredictor(calibrated, ignition_draws=0).predict(["*CC(*)(C)C(=O)OC"], 50.0, 3.0)
+    assert p.p_ignition[0] in (0.0, 1.0)
+    assert math.isnan(p.phrr_kw_m2_std[0]) and p.phrr_kw_m2_low[0] < p.phrr_kw_m2[0]
