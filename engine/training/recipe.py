@@ -4,7 +4,9 @@ Steps, each in its own folder under the recipe's output and each resumable (a re
 skips what is finished and continues what was interrupted):
 
 1. ``synthetic/``   hypothetical polymers → group contribution → cone model (Parquet);
-2. ``phase1/``      phase 1 on that set (the first seed);
+2. ``phase1/``      phase 1 on that set: one member per seed (``phase1/seed-N``), so
+                    the ensemble's members differ in phase 1 as well as phase 2
+                    (``phase1_per_seed``), or the first seed's alone;
 3. ``evaluation/``  leave-one-polymer-out: physics vs single-phase vs two-phase, every
                     seed, so the shipped model comes with honest held-out errors;
 4. ``model/``       phase 2 from the phase-1 model on all the experimental data (no
@@ -19,8 +21,8 @@ skips what is finished and continues what was interrupted):
    held-out polymers predicts it, with the interval its held-out errors give
    (``calibration/`` holds the report and parity plots).
 
-Phase 1 is trained once: it never sees experimental data, so every evaluation fold and
-every ensemble member may start from it (ensemble members differ in their phase-2 seed).
+Phase 1 never sees experimental data, so every evaluation fold of seed N and the
+shipped member N start from phase-1 member N.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Recipe:
     data: str = "shipped"
     evaluate: bool = True
     model_overrides: dict = field(default_factory=dict)
+    phase1_per_seed: bool = True
 
     def __post_init__(self) -> None:
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
@@ -141,11 +144,18 @@ def build_default_model(
         out / "synthetic", out / "phase1", out / "evaluation", out / "model"
     )
     step(0, lambda p: generate_synthetic(recipe.synthetic, synthetic, progress=p, cancel=cancel))
-    step(1, lambda p: train_phase1(
-        synthetic, phase1, size=recipe.size, init=recipe.init,
-        settings=replace(recipe.phase1, seed=recipe.seeds[0]),
-        model_overrides=recipe.model_overrides, progress=p, cancel=cancel,
-    ))
+    if recipe.phase1_per_seed:
+        step(1, lambda p: train_ensemble(
+            "phase1", list(recipe.seeds), phase1, settings=recipe.phase1, data=synthetic,
+            size=recipe.size, init=recipe.init, model_overrides=recipe.model_overrides,
+            progress=p, cancel=cancel,
+        ))
+    else:
+        step(1, lambda p: train_phase1(
+            synthetic, phase1, size=recipe.size, init=recipe.init,
+            settings=replace(recipe.phase1, seed=recipe.seeds[0]),
+            model_overrides=recipe.model_overrides, progress=p, cancel=cancel,
+        ))
     if recipe.evaluate:
         from .evaluate import evaluate
 

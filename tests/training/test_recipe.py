@@ -41,16 +41,17 @@ def test_recipe_builds_an_ensemble_with_its_scores_and_resumes(tiny_recipe, tmp_
 
     with pytest.raises(Cancelled):
         build_default_model(tmp_path, tiny_recipe, progress=stop_in_phase2, cancel=token)
-    assert (tmp_path / "phase1" / "training_config.json").is_file()
+    assert (tmp_path / "phase1" / "seed-0" / "training_config.json").is_file()
     assert (tmp_path / "evaluation" / "evaluation.json").is_file()
     assert not (tmp_path / "model" / RECIPE_JSON).exists()
     assert any(m.startswith("step 1/7 generate") for m in steps)
 
-    phase1_stamp = (tmp_path / "phase1" / "training_config.json").stat().st_mtime_ns
+    phase1_stamp = (tmp_path / "phase1" / "seed-0" / "training_config.json").stat().st_mtime_ns
     messages = []
     result = build_default_model(tmp_path, tiny_recipe, progress=lambda p: messages.append(
         p.message))
-    assert (tmp_path / "phase1" / "training_config.json").stat().st_mtime_ns == phase1_stamp
+    assert (tmp_path / "phase1" / "seed-0" / "training_config.json").stat().st_mtime_ns == (
+        phase1_stamp)
     assert not any(m.startswith("step 2/7") and "epoch" in m for m in messages)
 
     ensemble = load_ensemble(result.model_dir)
@@ -66,6 +67,11 @@ def test_recipe_builds_an_ensemble_with_its_scores_and_resumes(tiny_recipe, tmp_
     assert info.members == 2 and info.recipe["recipe"]["seeds"] == [0, 1]
     assert info.evaluation["polymers"] == 4
     assert set(info.evaluation["scores"]) == {"physics", "single", "two_phase"}
+    # each member has its own phase 1: the ensemble differs in phase 1 as well as phase 2
+    assert (tmp_path / "phase1" / "seed-0").is_dir() and (tmp_path / "phase1" / "seed-1").is_dir()
+    starts = {read_json(result.model_dir / f"seed-{s}" / "training_config.json")["init_model"]
+              for s in (0, 1)}
+    assert len(starts) == 2
     # phase 2 learnt from every polymer, for as many epochs as the folds found best
     trained = record["phase2_as_trained"]
     assert trained["validation_fraction"] == 0.0 and trained["epochs"] == 1
