@@ -81,6 +81,8 @@ class PredictedCurve:
     interval: str = ""
     p_ignition: float = math.nan
     extrapolation: str = ""
+    bounds: dict = field(default_factory=dict)
+    """(low, high) of each scalar's interval, where the predictor gives one."""
 
     @classmethod
     def from_prediction(cls, prediction, index: int = 0) -> PredictedCurve:
@@ -106,6 +108,12 @@ class PredictedCurve:
             interval=getattr(prediction, "interval", ""),
             p_ignition=math.nan if p is None else float(np.asarray(p)[index]),
             extrapolation=(getattr(prediction, "extrapolation", ()) or ("",))[index],
+            bounds={
+                name: (float(np.asarray(low)[index]), float(np.asarray(high)[index]))
+                for name in ("tig_s", "phrr_kw_m2", "thr_mj_m2")
+                if (low := getattr(prediction, f"{name}_low", None)) is not None
+                and (high := getattr(prediction, f"{name}_high", None)) is not None
+            },
         )
 
 

@@ -39,6 +39,9 @@ class FakePredictor:
             extra = {"hrr_kw_m2_low": 0.5 * hrr, "hrr_kw_m2_high": 2.0 * hrr,
                      "interval": "80% interval, calibrated on held-out polymers (11 polymers)",
                      "p_ignition": one(0.7),
+                     "tig_s_low": one(20.0), "tig_s_high": one(60.0),
+                     "phrr_kw_m2_low": one(400.0), "phrr_kw_m2_high": one(1600.0),
+                     "thr_mj_m2_low": one(80.0), "thr_mj_m2_high": one(150.0),
                      "extrapolation": ("chemistry unlike every tested polymer (nearest PMMA, "
                                        "similarity 0.11): the interval may not hold",)}
         return SimpleNamespace(
@@ -137,6 +140,8 @@ def test_a_calibrated_band_is_drawn_and_named_with_its_level(view, qtbot):
     assert np.allclose(upper, 2.0 * mean) and np.allclose(lower, 0.5 * mean)
     legend = [label.text for _, label in view.legend.items]
     assert "Predicted, 80% interval (band); ignites with p = 0.70" in legend
+    assert view.metrics.item(1, 1).text() == "800 (400–1600)"
+    assert view.metrics.horizontalHeaderItem(1).text() == "Predicted (80% interval)"
     assert "Prediction is an extrapolation: chemistry unlike every tested polymer" in (
         view.status.text())
 

@@ -506,11 +506,20 @@ class ConeView(QWidget):
         self.metrics.clearContents()
         header = f"Experiment (mean ± sd, n = {tests})" if tests else "Experiment"
         self.metrics.horizontalHeaderItem(2).setText(header)
+        shown = self.comparison.predicted if self.comparison is not None else None
+        bounds = shown.bounds if shown is not None else {}
+        interval = shown.interval.split(",")[0] if shown is not None and bounds else ""
+        self.metrics.horizontalHeaderItem(1).setText(
+            f"Predicted ({interval})" if interval and not interval.startswith("ensemble")
+            else "Predicted")
         for column, metrics in enumerate((simulated, predicted, measured)):
             if metrics is None:
                 continue
             for row, (name, _) in enumerate(METRIC_ROWS):
-                cell = QTableWidgetItem(_spread(getattr(metrics, name), name))
+                text = _spread(getattr(metrics, name), name)
+                if column == 1 and name in bounds and text != "—":
+                    text = _interval(getattr(metrics, name).mean, *bounds[name], name)
+                cell = QTableWidgetItem(text)
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 self.metrics.setItem(row, column, cell)
 
@@ -630,6 +639,15 @@ def _spread(spread: Spread, name: str) -> str:
             spread_decimals = min(decimals + 3, -math.floor(math.log10(spread.std)))
         return f"{spread.mean:.{decimals}f} ± {spread.std:.{spread_decimals}f}"
     return f"{spread.mean:.{decimals}f}"
+
+
+def _interval(value: float, low: float, high: float, name: str) -> str:
+    """``value (low–high)`` to the resolution of the quantity ``name``."""
+    decimals = resolution(name)
+    decimals = 1 if decimals is None else decimals
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"{value:.{decimals}f}"
+    return f"{value:.{decimals}f} ({low:.{decimals}f}–{high:.{decimals}f})"
 
 
 def _predicted_label(pred) -> str:
