@@ -205,6 +205,14 @@ def _predict(folder: Path, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray,
     return prediction.scalars_mean, prediction.curve_mean_kw_m2, report.rows_affected
 
 
+def _resolved(phase1: str | Path, seeds: Sequence[int] | None) -> tuple[Phase1, list[int]]:
+    """`resolve_phase1`, a damaged model folder being an `EvaluationError` too."""
+    try:
+        return resolve_phase1(phase1, seeds)
+    except ModelDirError as exc:
+        raise EvaluationError(str(exc)) from None
+
+
 def _run_fold(
     table: TestTable,
     train_rows: np.ndarray,
@@ -262,10 +270,7 @@ def evaluate(
     start = time.perf_counter()
     out_dir = Path(out_dir)
     settings = settings or default_settings("phase2")
-    try:
-        resolved, seeds = resolve_phase1(phase1, seeds)
-    except ModelDirError as exc:
-        raise EvaluationError(str(exc)) from None
+    resolved, seeds = _resolved(phase1, seeds)
     config = load_config(resolved.members[seeds[0]])
     time_grid = config.time_grid_s
     table = experimental_tests(data, time_grid)
@@ -488,10 +493,7 @@ def evaluate_lab_out(
 
     out_dir = Path(out_dir)
     settings = settings or default_settings("phase2")
-    try:
-        resolved, seeds = resolve_phase1(phase1, seeds)
-    except ModelDirError as exc:
-        raise EvaluationError(str(exc)) from None
+    resolved, seeds = _resolved(phase1, seeds)
     table = experimental_tests("shipped", load_config(resolved.members[seeds[0]]).time_grid_s)
     labs = shipped_tests(included_only=False)["lab"].astype(str).to_numpy()
     lab_of = labs[table.frame["line"].to_numpy() - 2]
