@@ -332,6 +332,8 @@ def _seeds(text: str | None) -> list[int] | None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    # torch first: where it is missing, the ml extra is named before transformers warns
+    import torch  # noqa: F401
     import transformers
 
     from engine.jobs import Cancelled, CancelToken
@@ -508,6 +510,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         check_output_folder("--out", args.out, {"--data": args.data})
         _physics_evaluation(args.data, args.level, args.out)
         return 0
+    # torch first: where it is missing, the ml extra is named before transformers warns
+    import torch  # noqa: F401
     import transformers
 
     from engine.jobs import Cancelled, CancelToken
@@ -570,6 +574,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    # torch first: where it is missing, the ml extra is named before transformers warns
+    import torch  # noqa: F401
     import transformers
 
     from engine.onnx_export import export_onnx
@@ -722,6 +728,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_recipe(args: argparse.Namespace) -> int:
+    # torch first: where it is missing, the ml extra is named before transformers warns
+    import torch  # noqa: F401
     import transformers
 
     from engine.jobs import Cancelled, CancelToken
@@ -1039,6 +1047,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trinity {args.command}: {exc.strerror or exc}{where}.", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # a bug: still one sentence, never a traceback
+        from engine.extras import missing_extra
+
+        extra = missing_extra(exc) if isinstance(exc, ModuleNotFoundError) else None
+        if extra is not None:  # an optional part of Trinity is not installed
+            print(f"trinity {args.command}: {extra}", file=sys.stderr)
+            return EXIT_USAGE
         print(
             f"trinity {args.command}: unexpected internal error ({type(exc).__name__}: {exc}); "
             "please report it.",

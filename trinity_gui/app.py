@@ -337,11 +337,14 @@ class MainWindow(QMainWindow):
         event.accept()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, files: list[Path] | None = None) -> int:
+    """Open the window; ``files`` (data, model or thermal-analysis files) open as if dropped."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("Trinity")
     window = MainWindow(recent=recent_file(), state=window_state_file())
     window.show()
+    if files:
+        QTimer.singleShot(0, lambda: window.open_files(files))
     return app.exec()
 
 

@@ -5,6 +5,10 @@ Laid out like a transformers model folder (configuration, modeling, tokenization
 reads the public MoLFormer-XL weights from a local folder. Nothing here downloads.
 """
 
+# torch first: where it is missing, this import fails with the name the command line turns
+# into "install the ml extra" (engine.extras), before transformers warns on its own.
+import torch  # noqa: F401
+
 from .configuration_trinity import SCALAR_TARGETS, SIZES, TrinityConfig
 from .loss import LpLoss
 from .modeling_trinity import (
