@@ -18,6 +18,12 @@ The child also reports where its own time went (imports, building the window, th
 paint) and which heavy modules it ended up importing: torch and transformers must never
 load in the window's process (training runs in a child process of its own).
 
+``--command CMD`` times another launcher of the same window instead -- the source
+install's ``trinity-gui`` or the desktop bundle's ``dist/trinity/trinity`` -- which
+cannot be instrumented from inside: it runs with ``TRINITY_STARTUP_REPORT=1``
+(`trinity_gui.startup_report`), prints the ``painted`` and ``predictor`` markers at the
+same points and exits; the per-stage breakdown is then not available.
+
 Qt runs offscreen unless ``DISPLAY`` is set, in which case the window opens on that X
 display (e.g. under ``xvfb-run``). Figures are medians over ``--runs`` runs.
 Goal: a usable window (``painted``) within 3 s.
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import subprocess
 import sys
@@ -141,8 +148,9 @@ def child(folder: Path) -> None:
 # The parent: time the children -----------------------------------------------------------
 
 
-def one_run(timeout_s: float) -> dict:
-    """Spawn the window once; seconds from launch to each marker, and the child's record."""
+def one_run(timeout_s: float, command: list[str] | None = None) -> dict:
+    """Spawn the window once; seconds from launch to each marker, and the child's record
+    (``command``: that launcher, markers only)."""
     with tempfile.TemporaryDirectory(prefix="trinity-startup-") as tmp:
         env = dict(os.environ)
         if not env.get("DISPLAY"):
@@ -151,9 +159,12 @@ def one_run(timeout_s: float) -> dict:
         env["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
         env["XDG_DATA_HOME"] = str(Path(tmp) / "data")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
+        if command:
+            env["TRINITY_STARTUP_REPORT"] = "1"
+            env["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
         start = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, __file__, "--child", tmp],
+            command or [sys.executable, __file__, "--child", tmp],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
         )
         seen: dict[str, float] = {}
@@ -165,6 +176,9 @@ def one_run(timeout_s: float) -> dict:
                     seen[line.split()[1]] = now
                 elif line.startswith("RESULT "):
                     record = json.loads(line[len("RESULT "):])
+                    break
+                if command and {"painted", "predictor"} <= seen.keys():
+                    record = {"command": command}
                     break
                 if now > timeout_s:
                     break
@@ -181,11 +195,37 @@ def one_run(timeout_s: float) -> dict:
         return {"launch_to_s": seen, **record}
 
 
+def command_runs(command: list[str], args: argparse.Namespace, machine: dict) -> None:
+    """Time ``command`` (a launcher that honours TRINITY_STARTUP_REPORT) ``args.runs`` times."""
+    markers = ("painted", "predictor")
+    runs = []
+    for i in range(args.runs):
+        times = one_run(args.timeout, command)["launch_to_s"]
+        runs.append(times)
+        print(f"run {i + 1}: " + "  ".join(f"{m} {times[m]:.2f} s" for m in markers),
+              file=sys.stderr)
+    medians = {m: statistics.median(r[m] for r in runs) for m in markers}
+    record = {"machine": machine, "command": command, "display": os.environ.get("DISPLAY"),
+              "runs": args.runs, "goal_painted_s": GOAL_S, "median_launch_to_s": medians,
+              "all_runs": runs}
+    print(f"machine: {machine['cores']} cores, {machine['cpu']}; "
+          f"{'X display ' + record['display'] if record['display'] else 'offscreen'}")
+    print(f"median of {args.runs} launches of {' '.join(command)}:")
+    for name in markers:
+        goal = f"  (goal ≤ {GOAL_S:g} s)" if name == "painted" else ""
+        print(f"  launch → {name:9s} {medians[name]:5.2f} s{goal}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"written to {args.json}", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per run")
     parser.add_argument("--json", type=Path, default=RESULTS)
+    parser.add_argument("--command", help="time this launcher of the window instead, e.g. "
+                        "dist/trinity/trinity (markers only)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
@@ -195,6 +235,9 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from machine import machine_info
 
+    if args.command:
+        command_runs(shlex.split(args.command), args, machine_info())
+        return
     runs = []
     for i in range(args.runs):
         run = one_run(args.timeout)

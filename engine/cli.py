@@ -789,6 +789,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_self_test(args: argparse.Namespace) -> int:
+    from engine.self_test import run_self_test
+
+    results = run_self_test(only=args.check)
+    return 0 if all(r.ok for r in results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="trinity",
@@ -996,6 +1003,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the pipeline on the shipped polymers, headless")
     demo.add_argument("--out", default="trinity-demo", help="output folder")
     demo.set_defaults(func=cmd_demo)
+
+    from engine.self_test import CHECKS
+
+    check = sub.add_parser(
+        "self-test", help="check this installation end to end (model, cone, data, training)"
+    )
+    check.add_argument("--check", action="append", choices=list(CHECKS),
+                       help="run only this check (repeatable; default: all)")
+    check.set_defaults(func=cmd_self_test)
     return parser
 
 

@@ -15,7 +15,14 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, QStandardPaths, Qt, QTimer
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -28,7 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from engine import __version__
+from engine.resources import ResourceError, resource_path
 from engine.workspace import WorkspaceError, read_json_file, write_json_atomic
+from trinity_gui import startup_report
 from trinity_gui.context import AppContext
 from trinity_gui.jobs import Job
 from trinity_gui.settings_dialog import SettingsDialog
@@ -341,7 +350,12 @@ def main(argv: list[str] | None = None, files: list[Path] | None = None) -> int:
     """Open the window; ``files`` (data, model or thermal-analysis files) open as if dropped."""
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("Trinity")
+    app.setDesktopFileName("trinity")  # the desktop entry: its icon in docks and task bars
+    with contextlib.suppress(ResourceError):
+        app.setWindowIcon(QIcon(str(resource_path("icons", "trinity.svg"))))
     window = MainWindow(recent=recent_file(), state=window_state_file())
+    if startup_report.requested():
+        startup_report.StartupReport(window)
     window.show()
     if files:
         QTimer.singleShot(0, lambda: window.open_files(files))
