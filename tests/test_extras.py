@@ -62,3 +62,14 @@ def test_window_without_qt_says_which_extra():
     line, = done.stderr.strip().splitlines()
     assert line == ("trinity-gui: The desktop window needs the PySide6 package, which is not "
                     "installed: pip install 'trinity-fire[gui]'.")
+
+
+def test_scale_out_without_dask_says_which_extra(tmp_path):
+    done = _run_without(["distributed"], (
+        "from engine.cli import main; "
+        f"sys.exit(main(['generate', '--n', '2', '--out', {str(tmp_path / 'g')!r}, "
+        "'--scheduler', 'tcp://127.0.0.1:8786']))"))
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "trinity generate: Running on a Dask cluster needs the 'distributed' package: "
+        "pip install 'trinity-fire[scale]'.")

@@ -24,13 +24,25 @@ def test_a_failing_check_is_one_line_and_the_others_still_run():
 
     lines = []
     results = run_self_test({"broken": broken, "crashing": crashing, "missing": missing},
-                            echo=lines.append, only=["broken", "crashing", "missing", "cone"])
+                            echo=lines.append, only=["broken", "crashing", "missing", "cone"],
+                            strict=True)
     assert [r.ok for r in results] == [False, False, False, True]
     assert results[0].detail == "The thing is broken."
     assert results[1].detail.startswith("KeyError: 'missing key' (test_self_test.py, line ")
     assert "pip install 'trinity-fire[ml]'" in results[2].detail
     assert lines[-1] == "self-test failed: broken, crashing, missing"
     assert all("\n" not in line for line in lines)
+
+
+def test_a_missing_extra_is_a_skip_unless_strict():
+    def missing(_):
+        raise ModuleNotFoundError("No module named 'torch'", name="torch")
+
+    lines = []
+    result, = run_self_test({"missing": missing}, echo=lines.append, only=["missing"])
+    assert result.ok and result.skipped and "trinity-fire[ml]" in result.detail
+    assert lines[0].startswith("skip missing")
+    assert lines[-1] == "self-test passed (skipped: missing)"
 
 
 def test_the_command_runs_the_checks_it_is_given(capsys):

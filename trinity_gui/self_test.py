@@ -1,5 +1,7 @@
 """The installation check with the window: the engine's checks, then the real window.
 
+Strict: the bundle must hold every part, so a missing extra is a failure, not a skip.
+
 `python -m trinity_gui.bundle --self-test` (the desktop bundle's ``--self-test``) runs it
 headless: Qt's offscreen platform unless a display is given, a throw-away workspace and
 settings, so nothing of the user's is read or written.
@@ -51,5 +53,5 @@ def check_window(folder: Path) -> str:
 
 
 def main() -> int:
-    results = run_self_test({"window": check_window})
+    results = run_self_test({"window": check_window}, strict=True)
     return 0 if all(r.ok for r in results) else 1
