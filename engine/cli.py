@@ -153,6 +153,28 @@ def _scenario_material(args: argparse.Namespace):
     return cone_material(estimate_properties(_polymer(args)))
 
 
+def cmd_cone(args: argparse.Namespace) -> int:
+    from engine.cone.files import read_cone_file
+    from engine.cone.measured import CurveFileError
+    from engine.cone.report import describe_file, describe_group, replicate_groups
+
+    records, failed = [], 0
+    for name in args.files:
+        try:
+            records.append(read_cone_file(name, recompute=args.recompute))
+        except CurveFileError as error:  # one bad file costs that file, not the others
+            print(f"trinity cone: {error}", file=sys.stderr)
+            failed += 1
+    if args.json:
+        print(json.dumps([r.to_json() for r in records], indent=2, allow_nan=False,
+                         ensure_ascii=False))
+    else:
+        blocks = [describe_file(r) for r in records]
+        blocks += [describe_group(g) for g in replicate_groups(records)]
+        print("\n\n".join("\n".join(block) for block in blocks))
+    return EXIT_USAGE if failed else 0
+
+
 def cmd_kinetics(args: argparse.Namespace) -> int:
     from engine.outputs import check_outputs
     from engine.thermal.curves import read_curve
@@ -982,6 +1004,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skip the leave-one-polymer-out evaluation")
     recipe.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     recipe.set_defaults(func=cmd_recipe)
+
+    cone = sub.add_parser(
+        "cone", help="ISO 5660 results of cone calorimeter files, as the lab exported them"
+    )
+    cone.add_argument("files", nargs="+", metavar="FILE",
+                      help="cone test files (logger exports, gas-analysis tables, curves)")
+    cone.add_argument("--json", action="store_true", help="one JSON object per file")
+    cone.add_argument("--recompute", action="store_true",
+                      help="heat release by oxygen consumption even where the file has it")
+    cone.set_defaults(func=cmd_cone)
 
     kin = sub.add_parser("kinetics", help="Arrhenius steps fitted to TGA or MCC curves")
     kin.add_argument("files", nargs="+", metavar="FILE",
