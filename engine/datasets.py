@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.cone.measured import CurveFileError, read_cone_curve
+from engine.cone.files import read_cone_file
+from engine.cone.measured import CurveFileError
 from engine.csv_tables import RejectedRow, TableFileError, read_csv_table, shorten
 from engine.polymer import PolymerError, parse_polymer
 from engine.quantities import (
@@ -238,11 +239,14 @@ def _row(raw: dict, mapping: dict, folder: Path) -> dict:
         curve_path = Path(curve_file)
         curve_path = curve_path if curve_path.is_absolute() else folder / curve_path
         try:
-            metrics = read_cone_curve(curve_path).metrics
+            record = read_cone_file(curve_path)
         except CurveFileError as exc:
             raise _RowError(f"curve_file: {exc}") from None
+        metrics = record.curve.metrics
         values["phrr_kw_m2"] = values["phrr_kw_m2"] or metrics.phrr_kw_m2
         values["thr_mj_m2"] = values["thr_mj_m2"] or metrics.thr_raw_mj_m2
+        if record.results.tig_source == "reported":  # observed, not a curve criterion
+            values["tig_s"] = values["tig_s"] or record.results.tig_s
         curve_file = str(curve_path)
     if all(v is None for v in values.values()):
         raise _RowError("no t_ig, pHRR, THR or curve is given for this test.")

@@ -205,3 +205,44 @@ def test_the_expected_columns_are_written_on_the_tab(view):
     for column in ("smiles", "heat_flux_kw_m2", "thickness_mm", "tig_s", "phrr_kw_m2",
                    "thr_mj_m2", "curve_file", "TTI", "pHRR".lower()):
         assert column.lower() in text.lower()
+
+
+EXPORT = "\n".join([
+    "General information;;Time (s);HRR/a;Mass (g);TX1",
+    ";;;kW/m²;;no",
+    "Heat flux (kW/m²);35;0;0,0;50,00;999998,00",
+    "Thickness (mm);3,10;10;0,0;50,00;999998,00",
+    "Initial mass (g);50,00;20;0,0;50,00;999998,00",
+    "Material name/ID;Black PMMA;30;5,0;49,80;999998,00",
+    "Test start time (s);10;40;450,0;48,00;999998,00",
+    "Time to ignition (s);21;50;600,0;45,00;999998,00",
+    "Time to ignition  [s];0;60;300,0;43,00;999998,00",
+    ";;70;50,0;42,50;999998,00",
+]) + "\n"
+
+
+def test_a_dropped_lab_export_fills_its_condition_and_says_what_came_from_the_file(
+        view, tmp_path, qtbot):
+    path = tmp_path / "20250410_black_R1.csv"
+    path.write_bytes(EXPORT.encode("cp1252"))
+    (outcome,) = view.import_files([path])
+    assert outcome.cone_file.format == "time_mass_hrr" and outcome.curve is not None
+    assert view.curve_flux.value() == 35.0 and view.curve_thickness.value() == 3.1
+    assert view.curve_polymer.currentText() == "Black PMMA"
+    assert ("From the file: heat flux, thickness, name, initial mass 50 g"
+            in view.curve_label.text())
+    top = view.report.topLevelItem(0)
+    assert top.text(0) == path.name
+    lines = [top.child(j).text(1) for j in range(top.childCount())]
+    assert "from the file: heat flux 35 kW/m² ('Heat flux (kW/m²)')" in lines
+    assert "from the file: specimen inserted at 10 s of the file ('Test start time (s)')" in lines
+    assert "ignition: 21 s as reported in the file (curve criterion 20 s)" in lines
+    assert "the file gives 'Time to ignition (s)' twice: kept 21, ignored 0" in lines
+    assert "heat release: the file's column HRR/a (kW/m²)" in lines
+
+    view.curve_smiles.setText("*CC(*)(C)C(=O)OC")
+    with qtbot.waitSignal(view.experimentsChanged) as emitted:
+        qtbot.mouseClick(view.add_curve_button, Qt.MouseButton.LeftButton)
+    row = emitted.args[0].query(f"dataset == '{path.name}'").iloc[0]
+    assert (row["heat_flux_kw_m2"], row["thickness_mm"]) == (35.0, 3.1)
+    assert row["tig_s"] == 21 and row["phrr_kw_m2"] == 600  # reported t_ig; peak from file

@@ -1,9 +1,11 @@
 """The data view: bring experimental files in, see what was kept and why rows were not.
 
 Each file goes through `engine.datasets.import_experimental_csv`; a file that is not a
-test table but reads as a cone time series (`read_cone_curve`) becomes a curve waiting
-for its polymer and condition. Accepted imports are saved with
-`engine.experiments.save_dataset` so they come back after a restart.
+test table but reads as a cone test (`engine.cone.files.read_cone_file`: tidy curves and
+the exports lab instruments write) becomes a curve waiting for its polymer, its heat flux
+and thickness filled from the file's metadata where it has them (editable). Accepted
+imports are saved with `engine.experiments.save_dataset` so they come back after a
+restart.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.cone.measured import CurveFileError, MeasuredCurve, read_cone_curve
+from engine.cone.files import ConeFile, read_cone_file
+from engine.cone.measured import CurveFileError, MeasuredCurve
 from engine.datasets import (
     COLUMNS,
     DatasetError,
@@ -89,6 +92,7 @@ class FileImport:
     report: ImportReport | None = None
     curve: MeasuredCurve | None = None
     error: str = ""
+    cone_file: ConeFile | None = None
 
 
 class DataView(QWidget):
@@ -105,7 +109,7 @@ class DataView(QWidget):
         self.save_dir = Path(save_dir) if save_dir is not None else None
         self._shipped = shipped_experiments()
         self._imported: dict[str, pd.DataFrame] = {}
-        self._curves: list[MeasuredCurve] = []
+        self._curves: list[ConeFile] = []
         self.setAcceptDrops(True)
 
         self.open_button = QPushButton("Open…")
@@ -222,7 +226,7 @@ class DataView(QWidget):
 
     def pending_curves(self) -> list[MeasuredCurve]:
         """Dropped curves still waiting for a polymer and condition, first shown first."""
-        return list(self._curves)
+        return [record.curve for record in self._curves]
 
     def forget(self, name: str) -> None:
         """Drop the imported data set ``name`` (and its saved copy)."""
@@ -264,16 +268,16 @@ class DataView(QWidget):
             report = import_experimental_csv(path)
         except DatasetError as table_error:
             try:
-                curve = read_cone_curve(path)
+                record = read_cone_file(path)
             except CurveFileError as curve_error:
                 outcome = FileImport(
                     path, error=f"Not a test table: {table_error} Not a cone curve: {curve_error}"
                 )
                 self._report_error(path.name, outcome.error)
                 return outcome
-            self._curves.append(curve)
-            self._report_curve(curve)
-            return FileImport(path, curve=curve)
+            self._curves.append(record)
+            self._report_curve(record)
+            return FileImport(path, curve=record.curve, cone_file=record)
         self._keep(report, path.stem, path.name)
         return FileImport(path, report=report)
 
@@ -328,11 +332,15 @@ class DataView(QWidget):
         top.setToolTip(1, message)
         self._add_report_item(top, expand=False)
 
-    def _report_curve(self, curve: MeasuredCurve) -> None:
-        top = QTreeWidgetItem(
-            [Path(curve.source).name, "cone curve: choose its polymer and condition below."]
-        )
-        self._add_report_item(top, expand=False)
+    def _report_curve(self, record: ConeFile) -> None:
+        """The file, what it said about the test, and where its numbers came from."""
+        top = QTreeWidgetItem([record.path.name, f"cone test ({record.format}): choose its "
+                                                 "polymer below."])
+        for line in _curve_report_lines(record):
+            child = QTreeWidgetItem(["", line])
+            child.setToolTip(1, line)
+            top.addChild(child)
+        self._add_report_item(top, expand=True)
 
     def _add_report_item(self, item: QTreeWidgetItem, *, expand: bool) -> None:
         self.report.insertTopLevelItem(0, item)  # newest first
@@ -417,21 +425,37 @@ class DataView(QWidget):
         if not self._curves:
             self.curve_box.hide()
             return
-        curve = self._curves[0]
+        record = self._curves[0]
+        curve, meta = record.curve, record.metadata
         m = curve.metrics
         waiting = f" ({len(self._curves) - 1} more waiting)" if len(self._curves) > 1 else ""
         skipped = f", {curve.skipped_rows} non-numeric rows skipped" if curve.skipped_rows else ""
+        filled = []
+        if meta.heat_flux_kw_m2 is not None and HEAT_FLUX.contains(meta.heat_flux_kw_m2):
+            self.curve_flux.setValue(meta.heat_flux_kw_m2)
+            filled.append("heat flux")
+        if meta.thickness_mm is not None and THICKNESS.contains(meta.thickness_mm):
+            self.curve_thickness.setValue(meta.thickness_mm)
+            filled.append("thickness")
+        if meta.material and not self.curve_polymer.currentText().strip():
+            self.curve_polymer.setCurrentText(meta.material)
+            filled.append("name")
+        mass = (f", initial mass {meta.initial_mass_g:g} g" if meta.initial_mass_g is not None
+                else "")
+        from_file = (f"<br>From the file: {', '.join(filled)}{mass} (check them)."
+                     if filled or mass else "")
         self.curve_label.setText(
-            f"<b>{Path(curve.source).name}</b>{waiting}<br>"
+            f"<b>{record.path.name}</b>{waiting}<br>"
             f"pHRR {_number(m.phrr_kw_m2, 0)} kW/m² at {_number(m.t_phrr_s, 0)} s, "
             f"THR {_number(m.thr_raw_mj_m2, 1)} MJ/m², {len(curve.time_s)} points{skipped}."
+            f"{from_file}"
         )
         self.curve_box.show()
 
     def _attach(self) -> None:
         if not self._curves:
             return
-        curve = self._curves[0]
+        curve = self._curves[0].curve
         name = self.curve_polymer.currentText().strip()
         report = attach_curve(
             curve.source,
@@ -594,6 +618,34 @@ def _spin(low: float, high: float, value: float, suffix: str, *, decimals: int):
     spin.setSuffix(suffix)
     spin.setValue(value)
     return spin
+
+
+def _curve_report_lines(record: ConeFile) -> list[str]:
+    """The import report's lines for a cone test file: values read from it (with the key
+    the file used), where the heat release and the ignition time came from, conflicts."""
+    meta, results = record.metadata, record.results
+    lines = []
+    for name, label, unit in (("heat_flux_kw_m2", "heat flux", "kW/m²"),
+                              ("thickness_mm", "thickness", "mm"),
+                              ("initial_mass_g", "initial mass", "g"),
+                              ("area_m2", "exposed area", "m²"),
+                              ("material", "material", ""),
+                              ("laboratory", "laboratory", ""),
+                              ("test_start_s", "specimen inserted at", "s of the file")):
+        value = getattr(meta, name)
+        if value is not None:
+            shown = f"{value:g} {unit}".strip() if isinstance(value, float) else str(value)
+            lines.append(f"from the file: {label} {shown} ('{meta.from_file[name]}')")
+    lines.append(f"heat release: {record.hrr_method}")
+    if results.tig_source == "reported":
+        lines.append(f"ignition: {results.tig_s:g} s as reported in the file (curve criterion "
+                     f"{_number(results.tig_curve_s, 0)} s)")
+    else:
+        lines.append(f"ignition: {_number(results.tig_s, 0)} s by the curve criterion "
+                     "(the file reports none)")
+    for key, kept, ignored in record.conflicts:
+        lines.append(f"the file gives '{key}' twice: kept {kept}, ignored {ignored}")
+    return lines
 
 
 def _number(value: float, decimals: int) -> str:
