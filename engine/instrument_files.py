@@ -44,6 +44,8 @@ _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d*,\d+([eE][+-]?\d+)?$")
 _KEY_VALUE = re.compile(r"^\s*([^:=;\t]*[^:=;\t\s])\s*(?::|=|;|\t)\s*(.*?)\s*$")
 _COMMA_KEY_VALUE = re.compile(r"^\s*([^,]*[^,\s])\s*,\s*(.*?)\s*$")
+#: A '# key: value' line: metadata, never the column header (which NETZSCH marks '##').
+_COMMENT = re.compile(r"^#(?!#)\s*[\w .()/-]+:\s")
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ class InstrumentTable:
     conflicts: list[tuple[str, str, str]] = field(default_factory=list)
     skipped_rows: int = 0
     sentinel_cells: int = 0
+    #: the lines above the header, as written (metadata blocks, comments)
+    preamble: list[str] = field(default_factory=list)
 
     def column(self, index: int) -> np.ndarray:
         return self.data[:, index]
@@ -140,7 +144,7 @@ def read_instrument_table(
     (with numbers on the next data line). ``missing_header`` is the sentence when none is."""
     text = read_text(path, error, what)
     lines = text.lines
-    found = _find_header(lines, is_header)
+    found = find_header(lines, is_header)
     if found is None:
         raise error(missing_header or f"{text.path.name} has no column header followed by "
                                       "numbers.")
@@ -162,7 +166,7 @@ def read_instrument_table(
     meta: dict[str, str] = {}
     keys: dict[str, str] = {}
     conflicts: list[tuple[str, str, str]] = []
-    for key, value in _leading_metadata(lines[:at]):
+    for key, value in leading_metadata(lines[:at]):
         _add(meta, keys, conflicts, key, value)
     side = _metadata_columns(cells, header)
     for key_col in side:
@@ -183,17 +187,19 @@ def read_instrument_table(
         path=text.path, encoding=text.encoding, delimiter=delimiter,
         decimal_comma=decimal_comma, header_line=at + 1, columns=header, units=units,
         data=data[numeric_rows], metadata=meta, metadata_keys=keys, conflicts=conflicts,
-        skipped_rows=skipped, sentinel_cells=sentinels,
+        skipped_rows=skipped, sentinel_cells=sentinels, preamble=lines[:at],
     )
 
 
-def _find_header(lines: list[str], is_header) -> tuple[int, str] | None:
-    """The first accepted line with numbers under it; else the first accepted line (a
-    table without numeric rows is then reported as such, not as one without a header)."""
+def find_header(lines: list[str], is_header: Callable[[list[str]], bool], *,
+                require_numbers: bool = False) -> tuple[int, str] | None:
+    """(line index, delimiter) of the first accepted line with numbers under it; else,
+    unless ``require_numbers``, the first accepted line (a table without numeric rows is
+    then reported as such, not as one without a header)."""
     first = None
     for i, line in enumerate(lines[:HEADER_SEARCH_LINES]):
         bare = line.lstrip("#").strip()
-        if not bare:
+        if not bare or _COMMENT.match(line):
             continue
         ordered = sorted(DELIMITERS, key=lambda d: -bare.count(d))
         for delimiter in ordered:
@@ -204,12 +210,12 @@ def _find_header(lines: list[str], is_header) -> tuple[int, str] | None:
                 if _numbers_follow(lines[i + 1:], delimiter):
                     return i, delimiter
                 first = first or (i, delimiter)
-    return first
+    return None if require_numbers else first
 
 
 def _numbers_follow(lines: list[str], delimiter: str) -> bool:
-    """Whether one of the next few lines (after a units row) holds two numbers."""
-    for line in [ln for ln in lines[:30] if ln.strip() and not ln.startswith("#")][:3]:
+    """Whether the next line, or the one after a units row, holds two numbers."""
+    for line in [ln for ln in lines[:30] if ln.strip() and not ln.startswith("#")][:2]:
         if sum(is_number(c) for c in split_cells(line, delimiter)) >= 2:
             return True
     return False
@@ -232,7 +238,7 @@ def _unit_text(cell: str) -> str:
     return "" if unit.lower() in ("no", "-", "none", "n/a") else unit
 
 
-def _leading_metadata(lines: list[str]) -> list[tuple[str, str]]:
+def leading_metadata(lines: list[str]) -> list[tuple[str, str]]:
     """key/value pairs from the lines before the header (``#`` lines, a block, ``@``)."""
     pairs = []
     for line in lines:

@@ -17,7 +17,6 @@ temperature column next to a mass or HRR column. Every problem is one sentence
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from engine.constants import KELVIN
+from engine.instrument_files import (
+    find_header,
+    leading_metadata,
+    normalise_key,
+    read_instrument_table,
+    read_text,
+)
 
 MIN_POINTS = 10
-MAX_FILE_BYTES = 200 * 1024**2
 
 TGA = "TGA"
 MCC = "MCC"
@@ -78,20 +83,22 @@ def read_curve(
     stated rate nor a time column; ``initial_mass_mg`` when masses are in mg and the file
     does not state the initial mass."""
     path = Path(path)
-    text = _text(path)
-    lines = [line.strip().lstrip("\ufeff") for line in text.splitlines()]
-    header_at, delimiter, columns = _find_header(lines, path)
-    meta_lines = lines[:header_at]
-    meta = _metadata(meta_lines)
+    table = read_instrument_table(path, _is_header, ThermalDataError, what="TGA or MCC run",
+                                  missing_header=_no_header(path))
+    rows = table.data
+    if len(rows) < MIN_POINTS:
+        raise ThermalDataError(
+            f"{path.name} has {len(rows)} data rows under its header; a run needs at least "
+            f"{MIN_POINTS}."
+        )
     sibling, sibling_lines = _sibling_metadata(path)
-    meta = {**sibling, **meta}
-    rows = _rows(lines[header_at + 1 :], delimiter, len(columns), path)
+    meta = {**sibling, **table.metadata}
     return _build(
         path,
-        columns,
+        table.columns,
         rows,
         meta,
-        meta_lines + sibling_lines,
+        table.preamble + sibling_lines,
         heating_rate_k_min,
         initial_mass_mg,
     )
@@ -108,12 +115,12 @@ def _sibling_metadata(path: Path) -> tuple[dict[str, str], list[str]]:
     if not meta_path.is_file():
         return {}, []
     try:
-        text = _text(meta_path)
+        lines = [line.strip() for line in read_text(meta_path, ThermalDataError, "file").lines]
     except (ThermalDataError, OSError):
         return {}, []
-    lines = [line.strip().lstrip("\ufeff") for line in text.splitlines()]
     wanted = [line for line in lines if line.startswith("#") and not line.startswith("##")]
-    meta = {k: v for k, v in _metadata(wanted).items() if "sample mass" in k or k == "range"}
+    meta = {normalise_key(k): v for k, v in leading_metadata(wanted)}
+    meta = {k: v for k, v in meta.items() if "sample mass" in k or k == "range"}
     return meta, [line for line in wanted if line.lower().startswith("#range")]
 
 
@@ -122,100 +129,27 @@ def looks_like_thermal(path: str | Path) -> bool:
     HRR column over rows of numbers), so a dropped file can be routed without fitting it.
     Unreadable files are not thermal runs here; `read_curve` says what is wrong."""
     try:
-        text = _text(Path(path))
-        lines = [line.strip().lstrip("\ufeff") for line in text.splitlines()[:400]]
-        _find_header(lines, Path(path))
+        lines = read_text(Path(path), ThermalDataError, "file").lines[:400]
     except (ThermalDataError, OSError):
         return False
-    return True
+    return find_header(lines, _is_header, require_numbers=True) is not None
 
 
 # Text and layout -----------------------------------------------------------------------
 
 
-def _text(path: Path) -> str:
-    if path.is_dir():
-        raise ThermalDataError(
-            f"{path} is a folder, not a file; give the TGA or MCC file inside it."
-        )
-    if not path.exists():
-        raise ThermalDataError(f"The file {path} does not exist.")
-    size = path.stat().st_size
-    if size == 0:
-        raise ThermalDataError(f"{path.name} is empty; export the run with its data rows.")
-    if size > MAX_FILE_BYTES:
-        raise ThermalDataError(f"{path.name} is {size / 1024**2:.0f} MB, too large for one run.")
-    data = path.read_bytes()
-    for bom, encoding in (
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
-        (b"\xef\xbb\xbf", "utf-8-sig"),
-    ):
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                raise ThermalDataError(
-                    f"{path.name} starts like a {encoding.upper()} text file but is not one "
-                    "(cut short or not text); export the run again as text (CSV or TXT)."
-                ) from None
-    if b"\x00" in data[:4096]:
-        raise ThermalDataError(
-            f"{path.name} is not a text file; export the run as text (CSV or TXT)."
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        # Instrument software on Western Windows writes Windows-1252 (°C as 0xB0).
-        return data.decode("cp1252", errors="replace")
+def _is_header(cells: list[str]) -> bool:
+    """A column header: a temperature column beside a mass or HRR column."""
+    kinds = [_column_kind(c) for c in cells]
+    return len(cells) >= 2 and "temperature" in kinds and ("mass" in kinds or "hrr" in kinds)
 
 
-_DELIMITERS = (";", "\t", ",")
-_COMMENT = re.compile(r"^#(?!#)\s*[\w .()/-]+:\s")
-"""A '# key: value' line: metadata, never the column header (which NETZSCH marks '##')."""
-
-
-def _split(line: str, delimiter: str) -> list[str]:
-    return [cell.strip().strip('"').strip() for cell in line.split(delimiter)]
-
-
-def _find_header(lines: list[str], path: Path) -> tuple[int, str, list[str]]:
-    for i, line in enumerate(lines):
-        bare = line.lstrip("#").strip()
-        if not bare or _COMMENT.match(line):
-            continue
-        for delimiter in _DELIMITERS:
-            cells = _split(bare, delimiter)
-            if len(cells) < 2:
-                continue
-            kinds = [_column_kind(c) for c in cells]
-            if (
-                "temperature" in kinds
-                and ("mass" in kinds or "hrr" in kinds)
-                and _numbers_follow(lines[i + 1 :], delimiter)
-            ):
-                return i, delimiter, cells
-    raise ThermalDataError(
+def _no_header(path: Path) -> str:
+    return (
         f"{path.name} has no column header naming a temperature and a mass or HRR column; "
         "a TGA file needs e.g. 'Temperature (°C), Mass (%)' and an MCC file "
         "'Temperature (C), HRR (W/g)'."
     )
-
-
-def _numbers_follow(lines: list[str], delimiter: str) -> bool:
-    """Whether the first data-like line after a candidate header holds two numbers."""
-    for line in lines[:20]:
-        if not line or line.startswith("#"):
-            continue
-        count = 0
-        for cell in _split(line, delimiter):
-            try:
-                _number(cell, delimiter != ",")
-                count += 1
-            except ValueError:
-                pass
-        return count >= 2
-    return False
 
 
 def _column_kind(name: str) -> str | None:
@@ -229,50 +163,6 @@ def _column_kind(name: str) -> str | None:
     if any(word in low for word in ("mass", "weight", "tg/", "tg ", "tg(")) or low == "tg":
         return "mass"
     return None
-
-
-_META = re.compile(r"^\s*([^:=;\t]+?)\s*[:=;\t]+\s*(.*?)\s*$")
-
-
-def _metadata(lines: list[str]) -> dict[str, str]:
-    meta: dict[str, str] = {}
-    for line in lines:
-        bare = line.lstrip("#").strip()
-        match = _META.match(bare)
-        if match and match.group(2):
-            meta.setdefault(match.group(1).strip().lower(), match.group(2).strip().strip(";,"))
-    return meta
-
-
-def _number(text: str, decimal_comma: bool) -> float:
-    text = text.strip()
-    if decimal_comma:
-        text = text.replace(",", ".")
-    return float(text)
-
-
-def _rows(lines: list[str], delimiter: str, width: int, path: Path) -> np.ndarray:
-    decimal_comma = delimiter != "," and any("," in line for line in lines[:50])
-    rows = []
-    for line in lines:
-        if not line or line.startswith("#"):
-            continue
-        cells = _split(line, delimiter)
-        if len(cells) < width:
-            cells += [""] * (width - len(cells))
-        values = []
-        for cell in cells[:width]:
-            try:
-                values.append(_number(cell, decimal_comma))
-            except ValueError:
-                values.append(math.nan)
-        rows.append(values)
-    if len(rows) < MIN_POINTS:
-        raise ThermalDataError(
-            f"{path.name} has {len(rows)} data rows under its header; a run needs at least "
-            f"{MIN_POINTS}."
-        )
-    return np.array(rows, dtype=float)
 
 
 # Columns and units ---------------------------------------------------------------------
@@ -355,7 +245,7 @@ def _build(
     i_time = _pick(columns, "time")
     technique = MCC if i_hrr is not None else TGA
     i_signal = i_hrr if technique == MCC else i_mass
-    assert i_temp is not None and i_signal is not None  # _find_header found both
+    assert i_temp is not None and i_signal is not None  # the header test found both
     cols = [i_temp, i_signal] + ([i_time] if i_time is not None else [])
     keep = np.all(np.isfinite(rows[:, cols]), axis=1)
     rows = rows[keep]
