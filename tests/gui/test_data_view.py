@@ -246,3 +246,13 @@ def test_a_dropped_lab_export_fills_its_condition_and_says_what_came_from_the_fi
     row = emitted.args[0].query(f"dataset == '{path.name}'").iloc[0]
     assert (row["heat_flux_kw_m2"], row["thickness_mm"]) == (35.0, 3.1)
     assert row["tig_s"] == 21 and row["phrr_kw_m2"] == 600  # reported t_ig; peak from file
+
+
+def test_the_shared_lab_export_dropped_on_the_data_tab(view, shared_data):
+    path = shared_data / "cone_raw" / "20250410_PMMA_DE_6mm_q50_R1.csv"
+    (outcome,) = view.import_files([path])
+    record = outcome.cone_file
+    assert record.format == "logger" and record.results.tig_s == 27
+    assert record.results.phrr_kw_m2 == pytest.approx(1201.8, rel=0.02)
+    assert view.curve_flux.value() == 50.0 and view.curve_thickness.value() == 5.74
+    assert "initial mass 67.77 g" in view.curve_label.text()
