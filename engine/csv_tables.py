@@ -100,8 +100,8 @@ def read_csv_table(path: str | Path, *, encoding: str | None = None) -> CsvTable
     """Every readable row of ``path``; raises `TableFileError` only for an unusable file
     (missing, a folder, empty, not text, no header)."""
     path = Path(path)
-    data = _bytes(path)
-    text, used = _decode(data, path, encoding)
+    data = read_file_bytes(path)
+    text, used = decode_text(data, path, encoding)
     lines = _split_lines(text)
     header_at = next((i for i, line in enumerate(lines) if line.strip()), None)
     if header_at is None:
@@ -147,18 +147,22 @@ def read_csv_table(path: str | Path, *, encoding: str | None = None) -> CsvTable
     return CsvTable(path, frame, tuple(starts), tuple(rejected), used, delimiter)
 
 
-def _bytes(path: Path) -> bytes:
+def read_file_bytes(path: Path, *, what: str = "CSV file",
+                    empty: str = "give a header and one row per test",
+                    limit_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of ``path``, or `TableFileError` with one sentence: a folder, a missing
+    or empty file, one larger than ``limit_bytes`` (a mistaken file, not ``what``)."""
     if path.is_dir():
-        raise TableFileError(f"{path} is a folder, not a file; give the CSV file inside it.")
+        raise TableFileError(f"{path} is a folder, not a file; give the {what} inside it.")
     if not path.exists():
         raise TableFileError(f"The file {path} does not exist.")
     size = path.stat().st_size
     if size == 0:
-        raise TableFileError(f"{path.name} is empty; give a header and one row per test.")
-    if size > MAX_FILE_BYTES:
+        raise TableFileError(f"{path.name} is empty; {empty}.")
+    if size > limit_bytes:
         raise TableFileError(
-            f"{path.name} is {size / 1024**2:.0f} MB, more than a table of tests could be "
-            f"({MAX_FILE_BYTES // 1024**2} MB at most); is it the right file?"
+            f"{path.name} is {size / 1024**2:.0f} MB, more than a {what} could be "
+            f"({limit_bytes // 1024**2} MB at most); is it the right file?"
         )
     try:
         return path.read_bytes()
@@ -166,7 +170,7 @@ def _bytes(path: Path) -> bytes:
         raise TableFileError(f"{path} cannot be read ({error.strerror or error}).") from None
 
 
-def _decode(data: bytes, path: Path, stated: str | None) -> tuple[str, str]:
+def decode_text(data: bytes, path: Path, stated: str | None) -> tuple[str, str]:
     if stated:
         try:
             return data.decode(stated), codecs.lookup(stated).name

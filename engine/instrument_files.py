@@ -92,24 +92,13 @@ class InstrumentTable:
 
 def read_text(path: str | Path, error: type[Exception], what: str) -> InstrumentText:
     """The file's lines, decoded; ``error`` carries the one sentence when it cannot be."""
-    from engine.csv_tables import TableFileError, _decode
+    from engine.csv_tables import TableFileError, decode_text, read_file_bytes
 
     path = Path(path)
-    if path.is_dir():
-        raise error(f"{path} is a folder, not a file; give the {what} inside it.")
-    if not path.exists():
-        raise error(f"The file {path} does not exist.")
-    size = path.stat().st_size
-    if size == 0:
-        raise error(f"{path.name} is empty; export the {what} with its data rows.")
-    if size > MAX_FILE_BYTES:
-        raise error(f"{path.name} is {size / 1024**2:.0f} MB, too large for one {what}.")
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise error(f"{path} cannot be read ({exc.strerror or exc}).") from None
-    try:
-        text, encoding = _decode(data, path, None)
+        data = read_file_bytes(path, what=what, empty=f"export the {what} with its data rows",
+                               limit_bytes=MAX_FILE_BYTES)
+        text, encoding = decode_text(data, path, None)
     except TableFileError as exc:
         raise error(str(exc).replace("the table", f"the {what}")) from None
     lines = [line.rstrip("\r").lstrip("\ufeff") for line in text.split("\n")]
