@@ -39,6 +39,7 @@ from engine.resources import ResourceError, resource_path
 from engine.workspace import WorkspaceError, read_json_file, write_json_atomic
 from trinity_gui import startup_report
 from trinity_gui.context import AppContext
+from trinity_gui.help import GuideDialog
 from trinity_gui.jobs import Job
 from trinity_gui.settings_dialog import SettingsDialog
 from trinity_gui.views.cone_view import ConeView
@@ -133,6 +134,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.jobs_dock)
         self.jobs_dock.setVisible(self._saved_state().get("jobs_dock", True) is not False)
 
+        self.guide: GuideDialog | None = None
         self.model_label = QLabel()
         self.statusBar().addPermanentWidget(self.model_label)
         self._menus()
@@ -157,6 +159,8 @@ class MainWindow(QMainWindow):
         self.properties_view.groupHighlighted.connect(self.polymer_input.set_highlight)
         self.data_view.experimentsChanged.connect(self.cone_view.set_experiments)
         self.data_view.experimentsChanged.connect(lambda _: self.training_view.refresh())
+        self.data_view.openInCone.connect(self.open_in_cone)
+        self.models_view.openInCone.connect(self.open_in_cone)
         self.context.activeModelChanged.connect(self._use_predictor)
         jobs = self.context.jobs
         jobs.started.connect(self._job_started)
@@ -214,9 +218,14 @@ class MainWindow(QMainWindow):
             file.addAction(action)
         self.view_menu = self.menuBar().addMenu("&View")
         self.view_menu.addAction(self.jobs_dock.toggleViewAction())
+        help_menu = self.menuBar().addMenu("&Help")
+        guide = QAction("&Guide", self)
+        guide.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        guide.triggered.connect(self.open_guide)
+        help_menu.addAction(guide)
         about = QAction("&About Trinity", self)
         about.triggered.connect(self._about)
-        self.menuBar().addMenu("&Help").addAction(about)
+        help_menu.addAction(about)
 
     # The active model -----------------------------------------------------------------
 
@@ -304,6 +313,15 @@ class MainWindow(QMainWindow):
                   lambda progress, cancel: measured_kinetics(paths, polymer))
         return self.context.jobs.submit(job)
 
+    def open_in_cone(self, smiles: str, flux: float | None, thickness: float | None) -> None:
+        """Show the polymer ``smiles`` in the Cone test at heat flux ``flux`` (kW/m²) and
+        ``thickness`` (mm); None keeps the value shown. One double-click on a ranked
+        candidate or a measured test goes from its row to its curves, whichever tab the
+        row is on."""
+        self.cone_view.set_condition(flux, thickness)
+        self.polymer_input.set_smiles(smiles)
+        self.tabs.setCurrentWidget(self.cone_view)
+
     def _kinetics_fitted(self, job: Job) -> None:
         if job.kind != "kinetics":
             return
@@ -327,6 +345,15 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.context, self)
         dialog.open()
         return dialog
+
+    def open_guide(self) -> GuideDialog:
+        """The built-in guide, one window however often it is asked for."""
+        if self.guide is None:
+            self.guide = GuideDialog(self)
+        self.guide.show()
+        self.guide.raise_()
+        self.guide.activateWindow()
+        return self.guide
 
     def _about(self) -> None:
         QMessageBox.about(

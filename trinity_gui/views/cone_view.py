@@ -4,12 +4,17 @@ Every number comes from `engine.cone.comparison.compare`, run on a worker thread
 first simulation compiles the solver (seconds), and a slider drag must never freeze the
 window. Requests coalesce: while one runs, changes only mark the view stale, and the
 latest setting runs when the worker is free.
+
+Scientists choose by comparing, so the curves shown can be pinned: a pinned polymer
+keeps the simulated, predicted and measured curves it had when pinned (nothing is
+computed again) and stays drawn, in a colour of its own, while other polymers and
+conditions are shown.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +32,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSlider,
     QTableWidget,
@@ -63,12 +70,34 @@ SIMULATED = QColor("#1f4e9c")
 PREDICTED = QColor("#d95f02")
 MEASURED = QColor(90, 90, 90, 170)
 KINETICS = QColor("#1b9e77")
+#: Pinned polymers' colours, in order of pinning: none is one of the current polymer's.
+PIN_COLOURS = tuple(QColor(c) for c in (
+    "#7570b3", "#e7298a", "#a6761d", "#66a61e", "#e6ab02", "#17becf", "#8c564b", "#000000",
+))
+#: How a pinned polymer's kinds of curve differ, all in its colour: (kind, line style,
+#: width). Its prediction is drawn without its band: overlaid bands hide each other.
+PIN_STYLES = (
+    ("simulated", Qt.PenStyle.SolidLine, 2.0),
+    ("predicted", Qt.PenStyle.DashLine, 2.0),
+    ("measured", Qt.PenStyle.DotLine, 1.4),
+)
 METRIC_ROWS = (
     ("tig_s", "t_ig (s)"),
     ("phrr_kw_m2", "pHRR (kW/m²)"),
     ("t_phrr_s", "Time of pHRR (s)"),
     ("thr_mj_m2", "THR (MJ/m²)"),
 )
+
+
+@dataclass(eq=False)
+class Pin:
+    """A pinned polymer: its label (polymer and condition), colour, the curves the view
+    had when it was pinned as (kind, time in s, HRR in kW/m²), and their plot items."""
+
+    label: str
+    colour: QColor
+    curves: list[tuple[str, np.ndarray, np.ndarray]]
+    items: list[pg.PlotDataItem] = field(default_factory=list)
 
 
 class _Signals(QObject):
@@ -110,6 +139,9 @@ class ConeView(QWidget):
         self.comparison: Comparison | None = None
         self.kinetics = None  # engine.thermal.material.MeasuredKinetics of this polymer
         self.kinetics_result = None  # its ConeResult, or the exception that stopped it
+        self.pins: list[Pin] = []
+        self._shown_polymer: Polymer | None = None  # whose comparison is on the plot
+        self._legend_entries: list[tuple[pg.PlotDataItem, str]] = []  # the current polymer's
         self._experiments = shipped_experiments()
         self._busy = self._pending = False
         self._solver_warm = False
@@ -190,6 +222,67 @@ class ConeView(QWidget):
         """Experimental tests (canonical columns), shipped and imported, to compare with."""
         self._experiments = frame
         self._request()
+
+    def set_condition(self, flux: float | None, thickness: float | None) -> None:
+        """Set the heat flux (kW/m²) and thickness (mm) of the test; None keeps a value,
+        and one beyond a control's range is held at its end (the title says which)."""
+        if flux is not None:
+            self.flux.setValue(flux)
+        if thickness is not None:
+            self.thickness.setValue(thickness)
+
+    def pin(self) -> Pin | None:
+        """Keep the curves shown (the comparison's simulated, predicted and measured
+        ones) on the plot in a colour of their own; pinning the same polymer and
+        condition again replaces its pin. None when nothing is shown."""
+        comparison, polymer = self.comparison, self._shown_polymer
+        if comparison is None or polymer is None:
+            return None
+        curves = []
+        if comparison.simulated is not None and comparison.simulated.ok:
+            curves.append(("simulated", comparison.simulated.time_s,
+                           comparison.simulated.hrr_kw_m2))
+        if comparison.predicted is not None:
+            curves.append(("predicted", comparison.predicted.time_s,
+                           comparison.predicted.hrr_kw_m2))
+        curves += [("measured", c.time_s, c.hrr_kw_m2) for c in comparison.measured]
+        if not curves:
+            return None
+        label = _pin_label(polymer, comparison.scenario)
+        for index, old in enumerate(self.pins):
+            if old.label == label:
+                self._remove_pin(index)
+                break
+        used = {p.colour.name() for p in self.pins}
+        free = [c for c in PIN_COLOURS if c.name() not in used]
+        colour = free[0] if free else PIN_COLOURS[len(self.pins) % len(PIN_COLOURS)]
+        pin = Pin(label, colour, [(k, np.array(t), np.array(q)) for k, t, q in curves])
+        for kind, time_s, hrr in pin.curves:
+            _, style, width = next(s for s in PIN_STYLES if s[0] == kind)
+            item = pg.PlotDataItem(time_s, hrr, pen=pg.mkPen(colour, width=width, style=style))
+            item.setZValue(-2)
+            item.setToolTip(f"{label} ({kind})")
+            self.plot.plotItem.addItem(item)
+            pin.items.append(item)
+        self.pins.append(pin)
+        entry = QListWidgetItem(label)
+        entry.setForeground(colour)
+        entry.setToolTip(label)
+        self.pin_list.addItem(entry)
+        self._pins_changed()
+        return pin
+
+    def unpin(self, index: int) -> None:
+        """Take the pin at ``index`` (in order of pinning) off the plot."""
+        if 0 <= index < len(self.pins):
+            self._remove_pin(index)
+            self._pins_changed()
+
+    def clear_pins(self) -> None:
+        """Take every pin off the plot."""
+        while self.pins:
+            self._remove_pin(0)
+        self._pins_changed()
 
     def export_png(self, path: str | Path) -> None:
         """The plot at twice its on-screen resolution."""
@@ -286,8 +379,30 @@ class ConeView(QWidget):
         export = QGroupBox("Export")
         export.setLayout(exports)
 
+        self.pin_button = QPushButton("Pin")
+        self.pin_button.setToolTip(
+            "Keep these curves on the plot to compare other polymers or conditions with them.")
+        self.pin_button.setEnabled(False)
+        self.pin_button.clicked.connect(self.pin)
+        self.pin_list = QListWidget()
+        self.pin_list.setMaximumHeight(110)
+        self.pin_list.currentRowChanged.connect(lambda _: self._pins_changed())
+        self.unpin_button = QPushButton("Remove")
+        self.unpin_button.clicked.connect(lambda: self.unpin(self.pin_list.currentRow()))
+        self.clear_pins_button = QPushButton("Clear")
+        self.clear_pins_button.clicked.connect(self.clear_pins)
+        pin_buttons = QHBoxLayout()
+        for button in (self.pin_button, self.unpin_button, self.clear_pins_button):
+            pin_buttons.addWidget(button)
+        pins = QVBoxLayout()
+        pins.addLayout(pin_buttons)
+        pins.addWidget(self.pin_list)
+        compare_box = QGroupBox("Compare")
+        compare_box.setLayout(pins)
+
         column = QVBoxLayout()
         column.addWidget(test)
+        column.addWidget(compare_box)
         column.addWidget(export)
         column.addStretch(1)
         self.controls = QWidget()
@@ -324,6 +439,8 @@ class ConeView(QWidget):
         # Legend keys only, never plotted: one neutral symbol per kind of marker.
         self._ignition_key = _marker_item(QColor("white"), symbol="t")
         self._peak_key = _marker_item(QColor("white"), symbol="o")
+        self._pin_keys = {kind: pg.PlotDataItem(pen=pg.mkPen("#555", width=width, style=style))
+                          for kind, style, width in PIN_STYLES}
         self.measured_curves: list[pg.PlotDataItem] = []
         for thing in (
             self.band_upper,
@@ -393,7 +510,7 @@ class ConeView(QWidget):
     # -- showing ------------------------------------------------------------------
 
     def _clear(self, message: str, *, error: bool = False) -> None:
-        self.comparison = None
+        self.comparison = self._shown_polymer = None
         for curve in (
             self.simulated_curve,
             self.kinetics_curve,
@@ -405,31 +522,33 @@ class ConeView(QWidget):
         ):
             curve.setData([], [])
         self._show_measured(())
-        self.legend.clear()
+        self._legend_entries = []
+        self._fill_legend()
+        self.pin_button.setEnabled(False)
         self.plot.plotItem.setTitle(None)
         self.metrics.clearContents()
         self.status.setStyleSheet("color: #b00020;" if error else "")
         self.status.setText(message)
 
     def _show(self, comparison: Comparison) -> None:
-        self.comparison = comparison
-        self.legend.clear()
+        self.comparison, self._shown_polymer = comparison, self.polymer
+        legend = self._legend_entries = []
         marked = set()
         sim = comparison.simulated
         sim_metrics = simulated_metrics(sim) if sim is not None else None
         measured_kinetics = self._kinetics_shown()
         if sim is not None:
             self.simulated_curve.setData(sim.time_s, sim.hrr_kw_m2)
-            self.legend.addItem(
+            legend.append((
                 self.simulated_curve, "Simulated, GC kinetics" if measured_kinetics else "Simulated"
-            )
+            ))
             marked |= _mark(self.simulated_markers, sim.time_s, sim.hrr_kw_m2, sim_metrics)
         else:
             self.simulated_curve.setData([], [])
             self.simulated_markers.setData([], [])
         if measured_kinetics is not None:
             self.kinetics_curve.setData(measured_kinetics.time_s, measured_kinetics.hrr_kw_m2)
-            self.legend.addItem(self.kinetics_curve, f"Simulated, {self.kinetics.label}")
+            legend.append((self.kinetics_curve, f"Simulated, {self.kinetics.label}"))
         else:
             self.kinetics_curve.setData([], [])
         pred = comparison.predicted
@@ -441,7 +560,7 @@ class ConeView(QWidget):
             else:
                 self.band_upper.setData(pred.time_s, pred.hrr_kw_m2 + pred.hrr_kw_m2_std)
                 self.band_lower.setData(pred.time_s, pred.hrr_kw_m2 - pred.hrr_kw_m2_std)
-            self.legend.addItem(self.predicted_curve, _predicted_label(pred))
+            legend.append((self.predicted_curve, _predicted_label(pred)))
             marked |= _mark(self.predicted_markers, pred.time_s, pred.hrr_kw_m2, pred.metrics)
         else:
             for curve in (
@@ -453,13 +572,15 @@ class ConeView(QWidget):
                 curve.setData([], [])
         self._show_measured(comparison.measured)
         if self.measured_curves:
-            self.legend.addItem(
-                self.measured_curves[0], f"Experiment ({len(self.measured_curves)} curves)"
+            legend.append(
+                (self.measured_curves[0], f"Experiment ({len(self.measured_curves)} curves)")
             )
         if "t" in marked:
-            self.legend.addItem(self._ignition_key, "Ignition (t_ig)")
+            legend.append((self._ignition_key, "Ignition (t_ig)"))
         if "o" in marked:
-            self.legend.addItem(self._peak_key, "Peak HRR")
+            legend.append((self._peak_key, "Peak HRR"))
+        self._fill_legend()
+        self.pin_button.setEnabled(True)
         self._fill_metrics(
             sim_metrics,
             pred.metrics if pred else None,
@@ -469,6 +590,34 @@ class ConeView(QWidget):
         self.plot.plotItem.setTitle(self._title(), size="12pt", color="#000")
         self._fit_time_axis(comparison)
         self._report(comparison)
+
+    def _fill_legend(self) -> None:
+        """The current polymer's curves, one entry per pin (keyed by its first curve),
+        a key to the line style of each kind of pinned curve, then the markers."""
+        markers = (self._ignition_key, self._peak_key)
+        kinds = {kind for pin in self.pins for kind, _, _ in pin.curves}
+        entries = [
+            *((item, name) for item, name in self._legend_entries if item not in markers),
+            *((pin.items[0], f"Pinned: {pin.label}") for pin in self.pins),
+            *((key, f"Pinned, {kind}") for kind, key in self._pin_keys.items() if kind in kinds),
+            *((item, name) for item, name in self._legend_entries if item in markers),
+        ]
+        self.legend.clear()
+        for item, name in entries:
+            self.legend.addItem(item, name)
+
+    def _remove_pin(self, index: int) -> None:
+        pin = self.pins.pop(index)
+        for item in pin.items:
+            self.plot.plotItem.removeItem(item)
+        self.pin_list.takeItem(index)
+
+    def _pins_changed(self) -> None:
+        self.unpin_button.setEnabled(self.pin_list.currentRow() >= 0)
+        self.clear_pins_button.setEnabled(bool(self.pins))
+        self._fill_legend()
+        if self.comparison is not None:
+            self._fit_time_axis(self.comparison)
 
     def _kinetics_shown(self):
         """The run with measured kinetics, when there is one that worked."""
@@ -487,6 +636,7 @@ class ConeView(QWidget):
             curves.append((comparison.simulated.time_s, comparison.simulated.hrr_kw_m2))
         if comparison.predicted is not None:
             curves.append((comparison.predicted.time_s, comparison.predicted.hrr_kw_m2))
+        curves += [(t, q) for pin in self.pins for _, t, q in pin.curves]
         ends = [_burning_until(t, q) for t, q in curves if len(t)]
         if ends and max(ends) > 0:
             item.setXRange(0, 1.15 * max(ends), padding=0.02)
@@ -648,6 +798,16 @@ def _interval(value: float, low: float, high: float, name: str) -> str:
     if not (math.isfinite(low) and math.isfinite(high)):
         return f"{value:.{decimals}f}"
     return f"{value:.{decimals}f} ({low:.{decimals}f}–{high:.{decimals}f})"
+
+
+def _pin_label(polymer: Polymer, scenario: ConeScenario | None) -> str:
+    """A pin's name: its polymer and the condition its curves are for."""
+    label = polymer.name or polymer.smiles
+    if scenario is not None:
+        label += f" · {scenario.heat_flux_kw_m2:g} kW/m² · {scenario.thickness_mm:g} mm"
+        if scenario.backing != BACKINGS[0]:
+            label += f" · {scenario.backing} backing"
+    return label
 
 
 def _predicted_label(pred) -> str:

@@ -99,10 +99,13 @@ class DataView(QWidget):
     """Shipped and imported tests in a filterable table, an import report, curve attaching.
 
     ``experimentsChanged(DataFrame)`` carries shipped + imported tests (canonical columns
-    plus ``dataset``) whenever an import adds or removes tests.
+    plus ``dataset``) whenever an import adds or removes tests; ``openInCone(smiles,
+    heat flux in kW/m², thickness in mm)`` asks for a double-clicked test to be shown in
+    the cone test, where its measured curve lies beside the simulation and prediction.
     """
 
     experimentsChanged = Signal(object)
+    openInCone = Signal(str, object, object)
 
     def __init__(self, save_dir: Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,6 +148,8 @@ class DataView(QWidget):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setToolTip("Double-click a test to open it in the Cone test.")
+        self.table.doubleClicked.connect(self._open_test)
 
         self.text_filter = QLineEdit()
         self.text_filter.setPlaceholderText("Filter by polymer, SMILES or data set")
@@ -242,6 +247,17 @@ class DataView(QWidget):
         self._refresh()
         self._update_forget()
         self.experimentsChanged.emit(self.experiments())
+
+    def open_test(self, row: int) -> None:
+        """Ask for the test in row ``row`` of `experiments` to be opened in the cone test."""
+        test = self.model.frame.iloc[row]
+        smiles = test["smiles"]
+        if isinstance(smiles, str) and smiles.strip():
+            self.openInCone.emit(smiles, _given(test["heat_flux_kw_m2"]),
+                                 _given(test["thickness_mm"]))
+
+    def _open_test(self, index: QModelIndex) -> None:
+        self.open_test(self.proxy.mapToSource(index).row())
 
     # -- drag and drop --------------------------------------------------------------
 
@@ -646,6 +662,11 @@ def _curve_report_lines(record: ConeFile) -> list[str]:
     for key, kept, ignored in record.conflicts:
         lines.append(f"the file gives '{key}' twice: kept {kept}, ignored {ignored}")
     return lines
+
+
+def _given(value) -> float | None:
+    """A table's number, or None where the cell is empty."""
+    return None if pd.isna(value) else float(value)
 
 
 def _number(value: float, decimals: int) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -115,9 +115,13 @@ def screen_csv(predictor, csv: Path, progress, cancel) -> Screening:
 class ModelsView(QWidget):
     """The models table, the active model, ONNX loading (button or drag-in), screening.
 
-    Listens to ``context.modelsChanged`` and ``activeModelChanged``; emits nothing of
-    its own (choosing a model goes through ``context.set_active_model``).
+    Listens to ``context.modelsChanged`` and ``activeModelChanged`` (choosing a model
+    goes through ``context.set_active_model``). ``openInCone(smiles, heat flux in kW/m²,
+    thickness in mm)`` asks for a double-clicked candidate to be shown in the cone test:
+    a ranking says which candidate, its curves say why.
     """
+
+    openInCone = Signal(str, object, object)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -180,6 +184,8 @@ class ModelsView(QWidget):
         self.results.verticalHeader().setVisible(False)
         self.results.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.results.setSortingEnabled(True)
+        self.results.setToolTip("Double-click a candidate to open it in the Cone test.")
+        self.results.doubleClicked.connect(self._open_candidate)
         predict_row = QHBoxLayout()
         predict_row.addWidget(self.predict_button)
         predict_row.addWidget(QLabel("Rank by"))
@@ -407,9 +413,27 @@ class ModelsView(QWidget):
         for column, (name, _) in enumerate(shown):
             decimals = resolution(name) if name in OUTPUT_COLUMNS else None
             for row, value in enumerate(self.ranked[name]):
-                self.results.setItem(row, column, _cell(value, decimals))
+                cell = _cell(value, decimals)
+                # The row of `ranked` it shows: sorting the table by a column moves it.
+                cell.setData(Qt.ItemDataRole.UserRole, row)
+                self.results.setItem(row, column, cell)
         self.results.setSortingEnabled(True)
         self.results.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+
+    def open_candidate(self, row: int) -> None:
+        """Ask for the candidate in row ``row`` of `ranked` to be opened in the cone test."""
+        if self.ranked is None or "smiles" not in self.ranked.columns:
+            return
+        candidate = self.ranked.iloc[row]
+        smiles = candidate["smiles"]
+        if isinstance(smiles, str) and smiles.strip():
+            self.openInCone.emit(smiles, _given(candidate.get("heat_flux_kw_m2")),
+                                 _given(candidate.get("thickness_mm")))
+
+    def _open_candidate(self, index: QModelIndex) -> None:
+        row = index.data(Qt.ItemDataRole.UserRole)
+        if row is not None:
+            self.open_candidate(row)
 
     def result_column(self, header: str) -> list[str]:
         """The texts of one results column, top to bottom, as shown."""
@@ -453,6 +477,15 @@ class _NumberItem(QTableWidgetItem):
 
     def __lt__(self, other: QTableWidgetItem) -> bool:
         return self.key < getattr(other, "key", math.inf)
+
+
+def _given(value: object) -> float | None:
+    """A candidate's number, or None where the CSV left it empty or unreadable."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _cell(value: object, decimals: int | None = None) -> QTableWidgetItem:
