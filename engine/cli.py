@@ -623,6 +623,99 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_design(args: argparse.Namespace) -> int:
+    from engine.design import Constraints, DesignConfig, parse_target, run_design
+    from engine.jobs import Cancelled, CancelToken
+    from engine.outputs import check_output_folder
+    from engine.predictor import OnnxPredictor
+
+    config = DesignConfig(
+        targets=tuple(parse_target(t) for t in args.target),
+        heat_flux_kw_m2=args.flux,
+        thickness_mm=args.thickness,
+        constraints=Constraints(
+            require=tuple(args.require or ()),
+            exclude=tuple(args.exclude or ()),
+            elements=tuple(e.strip() for e in (args.elements or "").split(",") if e.strip()),
+            near=args.near,
+            min_similarity=args.min_similarity,
+            molar_mass_g_mol=_mass_range(args.mass_range),
+        ),
+        strategy=args.strategy,
+        budget=args.budget,
+        n=args.n,
+        seed=args.seed,
+        batch_size=args.batch_size,
+        families=tuple(f.strip() for f in args.families.split(",")) if args.families else None,
+        backing=args.backing,
+    )
+    check_output_folder("--out", args.out)
+    predictor = OnnxPredictor(args.model)
+    token = CancelToken()
+    wanted = ", ".join(str(t) for t in config.targets)
+    limits = "; ".join(config.constraints.describe())
+    print(f"Designing for {wanted} at {config.heat_flux_kw_m2:g} kW/m², "
+          f"{config.thickness_mm:g} mm ({config.strategy}, {config.budget:,} polymers"
+          + (f"; {limits}" if limits else "") + f") into {args.out}", flush=True)
+    try:
+        result = run_design(config, args.out, predictor=predictor, cancel=token,
+                            progress=_progress_bar())
+    except (KeyboardInterrupt, Cancelled):
+        print(file=sys.stderr)
+        return _stopped(token, "batches")
+    print(file=sys.stderr)
+    found = result.candidates
+    if not len(found):
+        print("No polymer passed the constraints; loosen them (see the counts in "
+              f"{args.out}/design.json).")
+        return 1
+    meets = int(found["meets_targets"].sum())
+    resumed = (f", {result.batches_resumed} batch(es) resumed" if result.batches_resumed
+               else "")
+    print(f"{len(result.evaluated):,} polymers predicted in {result.elapsed_s:.0f} s{resumed}; "
+          f"{int(result.evaluated['meets'].sum()):,} meet every target. "
+          f"{meets} of the {len(found)} ranked candidates do in the full prediction, "
+          f"{int(found['meets_at_interval_bound'].sum())} even at their interval's bound.")
+    for row in found.head(5).itertuples():
+        print(f"  {row.rank:>2}. {row.smiles}  t_ig {_shown(row.tig_s)} s, "
+              f"pHRR {row.phrr_kw_m2:.0f} kW/m², THR {row.thr_mj_m2:.0f} MJ/m² "
+              f"({row.family}; nearest tested {row.nearest_tested or '—'})")
+    print(f"Wrote {', '.join(str(p) for p in result.files.values())}.")
+    return 0
+
+
+def _shown(value: float) -> str:
+    return "—" if not math.isfinite(value) else f"{value:.0f}"
+
+
+def _mass_range(text: str | None) -> tuple[float | None, float | None]:
+    """``LOW:HIGH`` in g/mol, either side empty for open."""
+    if text is None:
+        return (None, None)
+    low, sep, high = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return (float(low) if low.strip() else None, float(high) if high.strip() else None)
+    except ValueError:
+        raise UserError(f"--mass-range {text!r} is not LOW:HIGH in g/mol, e.g. 80:400 "
+                        "(either side may be left empty).") from None
+
+
+def _progress_bar():
+    """A bar redrawn in place on a terminal; a line per report elsewhere (a log file)."""
+    tty = sys.stderr.isatty()
+
+    def show(p) -> None:
+        filled = int(30 * p.fraction)
+        left = f", about {p.remaining_s:.0f} s left" if p.remaining_s else ""
+        line = f"[{'#' * filled}{'.' * (30 - filled)}] {p.message} ({p.elapsed_s:.0f} s{left})"
+        print(("\r" + line) if tty else line, end="" if tty else "\n", file=sys.stderr,
+              flush=True)
+
+    return show
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     global _SAY_TO_STDERR
     from engine.outputs import check_outputs, is_stdout, write_csv
@@ -982,6 +1075,39 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--level", type=float,
                          help="interval level, e.g. 0.9 (default: the model's, 0.8)")
     predict.set_defaults(func=cmd_predict)
+
+    design = sub.add_parser(
+        "design", help="search hypothetical polymers for candidates that meet fire targets")
+    design.add_argument("--target", action="append", required=True,
+                        help='e.g. "tig_s>=60" or "phrr_kw_m2<=300" (repeatable)')
+    design.add_argument("--flux", type=number_argument(HEAT_FLUX), default=50.0,
+                        help="kW/m² (default 50)")
+    design.add_argument("--thickness", type=number_argument(THICKNESS), default=6.0,
+                        help="mm (default 6)")
+    design.add_argument("--backing", choices=("insulated", "blanket"), default="insulated")
+    design.add_argument("--near", metavar="SMILES",
+                        help="keep candidates alike to this starting polymer")
+    design.add_argument("--min-similarity", type=float, default=0.4,
+                        help="Tanimoto similarity to --near a candidate needs (default 0.4)")
+    design.add_argument("--require", action="append", metavar="SMARTS",
+                        help="substructure a candidate must contain (repeatable)")
+    design.add_argument("--exclude", action="append", metavar="SMARTS",
+                        help="substructure a candidate must not contain (repeatable)")
+    design.add_argument("--elements", help="heavy elements allowed, e.g. C,O,N (H always is)")
+    design.add_argument("--mass-range", metavar="LOW:HIGH",
+                        help="repeat unit molar mass in g/mol, e.g. 80:400")
+    design.add_argument("--families", help="generator families to search (default: all)")
+    design.add_argument("--strategy", choices=("guided", "screen"), default="guided",
+                        help="guided search (default) or plain screening")
+    design.add_argument("--budget", type=_count, default=5000,
+                        help="polymers to predict (default 5000)")
+    design.add_argument("--n", type=_count, default=50, help="candidates to rank (default 50)")
+    design.add_argument("--seed", type=int, default=0)
+    design.add_argument("--batch-size", type=_count, default=500)
+    design.add_argument("--model", help="ONNX model file (default: the shipped model)")
+    design.add_argument("--out", required=True,
+                        help="design folder (resumed if it holds this design)")
+    design.set_defaults(func=cmd_design)
 
     models = sub.add_parser("models", help="show the shipped model and ONNX files given")
     models.add_argument("models", nargs="*", metavar="MODEL.onnx", help="ONNX files to show")
