@@ -162,3 +162,21 @@ def test_the_status_bar_says_how_a_job_ended_not_that_it_runs(window, qtbot):
     failed = window.context.jobs.submit(Job("bad job", "test", broken))
     qtbot.waitUntil(lambda: failed.state == "failed", timeout=10_000)
     assert window.statusBar().currentMessage() == "Failed: bad job. The data set has no rows."
+
+
+@pytest.mark.parametrize("source", ["models_view", "data_view"])
+def test_a_row_double_clicked_elsewhere_opens_in_the_cone_test(window, source):
+    """The Models screening and the Data tests ask, MainWindow.open_in_cone answers (as
+    the Design tab's candidates will): the polymer on the left, its condition in the
+    Cone test, which becomes the tab shown."""
+    getattr(window, source).openInCone.emit("*CC(*)(C)C(=O)OC", 35.0, 3.0)
+    assert window.polymer_input.polymer().smiles == "*CC(*)(C)C(=O)OC"
+    assert window.polymer_input.smiles_field.text() == "*CC(*)(C)C(=O)OC"
+    cone = window.cone_view
+    assert (cone.flux.value(), cone.thickness.value()) == (35.0, 3.0)
+    assert window.tabs.currentWidget() is cone
+    assert cone.polymer.smiles == "*CC(*)(C)C(=O)OC"
+
+    window.open_in_cone("*CC(*)c1ccccc1", None, None)  # no condition: the one shown stays
+    assert cone.polymer.smiles == "*CC(*)c1ccccc1"
+    assert (cone.flux.value(), cone.thickness.value()) == (35.0, 3.0)

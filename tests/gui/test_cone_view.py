@@ -296,3 +296,101 @@ def test_a_spread_below_the_resolution_keeps_one_significant_digit():
     assert _spread(Spread(812.3, 60.2, 3), "phrr_kw_m2") == "812 ± 60"
     assert _spread(Spread(168.04, float("nan"), 1), "thr_mj_m2") == "168.0"
     assert _spread(Spread(float("nan"), float("nan"), 0), "thr_mj_m2") == "—"
+
+
+PS = "*CC(*)c1ccccc1"
+
+
+def _shown(view, qtbot, polymer):
+    """Wait until ``polymer``'s comparison (with the prediction) is on the plot."""
+    qtbot.waitUntil(lambda: view._shown_polymer is polymer and not view._busy
+                    and view.comparison.predicted is not None, timeout=WAIT_MS)
+    return view.comparison
+
+
+def _legend(view):
+    return [label.text for _, label in view.legend.items]
+
+
+def test_pinned_polymers_stay_drawn_in_their_own_colours_with_a_legend(view, qtbot):
+    """Comparing is how scientists choose: PMMA and PS on one plot, each in its colour,
+    with the curves each had when pinned (nothing recomputed), the current one as ever."""
+    from PySide6.QtCore import Qt
+
+    predictor = FakePredictor()
+    view.set_predictor(predictor)
+    assert not view.pin_button.isEnabled()  # nothing shown yet
+    pmma = parse_polymer(PMMA, name="PMMA")
+    view.set_polymer(pmma)
+    first = _shown(view, qtbot, pmma)
+    qtbot.mouseClick(view.pin_button, Qt.MouseButton.LeftButton)
+    ps = parse_polymer(PS, name="PS")
+    view.set_polymer(ps)
+    _shown(view, qtbot, ps)
+    calls = len(predictor.calls)
+    second = view.pin()
+
+    assert [p.label for p in view.pins] == ["PMMA · 50 kW/m² · 6 mm", "PS · 50 kW/m² · 6 mm"]
+    assert len(predictor.calls) == calls  # pinning computes nothing
+    pinned_pmma = view.pins[0]
+    kinds = [kind for kind, _, _ in pinned_pmma.curves]
+    assert kinds[:2] == ["simulated", "predicted"] and kinds.count("measured") >= 3
+    assert np.array_equal(pinned_pmma.curves[0][2], first.simulated.hrr_kw_m2)
+    plotted = view.plot.plotItem.listDataItems()
+    colours = set()
+    for pin in view.pins:
+        assert all(item in plotted for item in pin.items)
+        pens = {item.opts["pen"].color().name() for item in pin.items}
+        assert len(pens) == 1  # one colour per polymer, its kinds told apart by line style
+        colours |= pens
+    assert len(colours) == 2
+    assert {view.simulated_curve.opts["pen"].color().name(),
+            view.predicted_curve.opts["pen"].color().name()}.isdisjoint(colours)
+    assert len(view.simulated_curve.getData()[0]) > 10  # the current polymer, as before
+    legend = _legend(view)
+    assert "Pinned: PMMA · 50 kW/m² · 6 mm" in legend and f"Pinned: {second.label}" in legend
+    assert {"Pinned, simulated", "Pinned, predicted", "Pinned, measured"} <= set(legend)
+    assert legend[0] == "Simulated" and legend[-1] == "Peak HRR"
+    assert [view.pin_list.item(i).text() for i in range(view.pin_list.count())] == [
+        p.label for p in view.pins]
+
+
+def test_pins_are_removed_one_by_one_or_all_and_repinning_replaces(view, qtbot):
+    from PySide6.QtCore import Qt
+
+    view.set_predictor(FakePredictor())
+    pmma = parse_polymer(PMMA, name="PMMA")
+    view.set_polymer(pmma)
+    _shown(view, qtbot, pmma)
+    view.pin()
+    view.pin()  # the same polymer and condition: one pin
+    assert len(view.pins) == 1
+    view.set_condition(35.0, 3.0)
+    _settled(view, qtbot, heat_flux_kw_m2=35.0, thickness_mm=3.0)
+    qtbot.waitUntil(lambda: view.comparison.predicted is not None, timeout=WAIT_MS)
+    view.pin()
+    assert [p.label for p in view.pins] == ["PMMA · 50 kW/m² · 6 mm", "PMMA · 35 kW/m² · 3 mm"]
+
+    removed = view.pins[0]
+    view.pin_list.setCurrentRow(0)
+    qtbot.mouseClick(view.unpin_button, Qt.MouseButton.LeftButton)
+    assert [p.label for p in view.pins] == ["PMMA · 35 kW/m² · 3 mm"]
+    plotted = view.plot.plotItem.listDataItems()
+    assert not any(item in plotted for item in removed.items)
+    assert "Pinned: PMMA · 50 kW/m² · 6 mm" not in _legend(view)
+    assert view.pin_list.count() == 1
+
+    qtbot.mouseClick(view.clear_pins_button, Qt.MouseButton.LeftButton)
+    assert view.pins == [] and view.pin_list.count() == 0
+    assert not any(text.startswith("Pinned") for text in _legend(view))
+    assert not view.clear_pins_button.isEnabled()
+    assert _legend(view)[0] == "Simulated"  # the current polymer's entries stay
+
+
+def test_a_condition_set_from_outside_runs_and_none_keeps_it(view, qtbot):
+    view.set_polymer(parse_polymer(PMMA))
+    view.set_condition(35.0, 3.0)
+    _settled(view, qtbot, heat_flux_kw_m2=35.0, thickness_mm=3.0)
+    view.set_condition(None, 4.0)
+    _settled(view, qtbot, heat_flux_kw_m2=35.0, thickness_mm=4.0)
+    assert view.flux_slider.value() == 35

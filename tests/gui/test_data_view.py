@@ -256,3 +256,18 @@ def test_the_shared_lab_export_dropped_on_the_data_tab(view, shared_data):
     assert record.results.phrr_kw_m2 == pytest.approx(1201.8, rel=0.02)
     assert view.curve_flux.value() == 50.0 and view.curve_thickness.value() == 5.74
     assert "initial mass 67.77 g" in view.curve_label.text()
+
+
+def test_double_clicking_a_test_opens_it_in_the_cone_test(view, files, qtbot):
+    """The polymer and condition of the row double-clicked, as filtered and sorted."""
+    view.import_files([files[0]])
+    view.text_filter.setText("My PS")
+    view.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)  # flux: 35 before 50
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.proxy.rowCount() == 2
+    where = view.table.visualRect(view.proxy.index(0, 1)).center()
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    with qtbot.waitSignal(view.openInCone) as opened:  # a double click follows a click
+        qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert opened.args == ["*CC(*)c1ccccc1", 35.0, 3.0]

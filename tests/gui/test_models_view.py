@@ -216,3 +216,29 @@ def test_a_screening_that_fails_or_is_cancelled_does_not_say_predicting(context,
     context.jobs.cancel(waiting)
     release.set()
     assert view.results_label.text() == "Prediction of other.csv was cancelled."
+
+
+def test_double_clicking_a_candidate_opens_it_in_the_cone_test(context, qtbot, tmp_path):
+    """From a ranking to the curves: the row's polymer and condition, wherever sorting
+    has moved it."""
+    from trinity_gui.views.models_view import Screening
+
+    view = ModelsView(context)
+    qtbot.addWidget(view)
+    frame = pd.DataFrame({
+        "name": ["A", "B"], "smiles": ["*CC*", "*CC(*)c1ccccc1"],
+        "heat_flux_kw_m2": [50.0, 35.0], "thickness_mm": [6.0, 3.0],
+        "tig_s": [30.0, 40.0], "phrr_kw_m2": [900.0, 700.0], "thr_mj_m2": [90.0, 80.0],
+        "error": ["", ""],
+    })
+    view.show_screening(Screening(tmp_path / "candidates.csv", frame, [], "tiny"))
+    view.results.sortItems(0, Qt.SortOrder.DescendingOrder)  # B, ranked first, now last
+    view.resize(900, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.result_column("Candidate") == ["A", "B"]
+    where = view.results.visualItemRect(view.results.item(1, 3)).center()
+    qtbot.mouseClick(view.results.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    with qtbot.waitSignal(view.openInCone) as opened:  # a double click follows a click
+        qtbot.mouseDClick(view.results.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert opened.args == ["*CC(*)c1ccccc1", 35.0, 3.0]
