@@ -8,6 +8,7 @@
       models/       trained model directories and ensembles (engine.training.model_dir)
       onnx/         exported or imported ONNX files
       runs/         evaluation reports
+      designs/      design searches (engine.design), one folder each
       jobs/         history.json, one log per job (<id>.log) and how it ended (<id>.state.json)
       logs/         trinity.log: details of errors shown to the user as one sentence
       workspace.json  state of the project (the active model)
@@ -349,6 +350,10 @@ class Workspace:
     @property
     def runs_dir(self) -> Path:
         return self.root / "runs"
+
+    @property
+    def designs_dir(self) -> Path:
+        return self.root / "designs"
 
     @property
     def history_path(self) -> Path:

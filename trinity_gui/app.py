@@ -44,6 +44,7 @@ from trinity_gui.jobs import Job
 from trinity_gui.settings_dialog import SettingsDialog
 from trinity_gui.views.cone_view import ConeView
 from trinity_gui.views.data_view import DataView
+from trinity_gui.views.design_view import DesignView
 from trinity_gui.views.jobs_view import JobsView, duration
 from trinity_gui.views.models_view import ModelsView
 from trinity_gui.views.polymer_input import PolymerInput
@@ -52,7 +53,7 @@ from trinity_gui.views.training_view import TrainingView
 
 #: Shown at first start, before anything is in the recent list.
 EXAMPLE = ("*CC(*)c1ccccc1", "polystyrene")
-TABS = ("Properties", "Cone test", "Data", "Training", "Models")
+TABS = ("Properties", "Cone test", "Data", "Training", "Models", "Design")
 #: The deferred start-up work runs after the first paint, or after this long regardless.
 START_FALLBACK_MS = 2000
 #: The size the window was laid out for; a smaller screen gets `SCREEN_SHARE` of itself.
@@ -111,12 +112,14 @@ class MainWindow(QMainWindow):
         self.data_view = DataView(self.context.workspace.datasets_dir)
         self.training_view = TrainingView(self.context)
         self.models_view = ModelsView(self.context)
+        self.design_view = DesignView(self.context, self._shown_smiles)
         self.jobs_view = JobsView(self.context)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for title, view in zip(TABS, (self.properties_view, self.cone_view, self.data_view,
-                                      self.training_view, self.models_view), strict=True):
+                                      self.training_view, self.models_view, self.design_view),
+                               strict=True):
             self.tabs.addTab(view, title)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.polymer_input)
@@ -161,6 +164,7 @@ class MainWindow(QMainWindow):
         self.data_view.experimentsChanged.connect(lambda _: self.training_view.refresh())
         self.data_view.openInCone.connect(self.open_in_cone)
         self.models_view.openInCone.connect(self.open_in_cone)
+        self.design_view.openInCone.connect(self.open_in_cone)
         self.context.activeModelChanged.connect(self._use_predictor)
         jobs = self.context.jobs
         jobs.started.connect(self._job_started)
@@ -312,6 +316,10 @@ class MainWindow(QMainWindow):
         job = Job(f"Kinetics of {polymer.name or polymer.smiles} from {names}", "kinetics",
                   lambda progress, cancel: measured_kinetics(paths, polymer))
         return self.context.jobs.submit(job)
+
+    def _shown_smiles(self) -> str | None:
+        polymer = self.polymer_input.polymer()
+        return polymer.smiles if polymer is not None else None
 
     def open_in_cone(self, smiles: str, flux: float | None, thickness: float | None) -> None:
         """Show the polymer ``smiles`` in the Cone test at heat flux ``flux`` (kW/m²) and

@@ -128,6 +128,11 @@ class AppContext(QObject):
         return OnnxPredictor(path, threads=self.settings.threads or None,
                              providers=providers.get(self.settings.device))
 
+    def fresh_predictor(self):
+        """A predictor of the active model of its own, for a job that sets its options
+        (a design screens without plausible-material draws) while the views predict."""
+        return self._open_predictor(self.active_model_path)
+
     def predictor(self):
         """The active `OnnxPredictor`, loaded on first use (raises `PredictorError`)."""
         if self._predictor is None:

@@ -53,6 +53,16 @@ def pareto_mask(objectives: np.ndarray) -> np.ndarray:
     return keep
 
 
+def front(evaluated: pd.DataFrame, targets: tuple[Target, ...]) -> np.ndarray:
+    """The Pareto mask of a table of predicted polymers, by the targets' margins."""
+    from engine.design.targets import margins
+
+    if not len(evaluated):
+        return np.zeros(0, bool)
+    values = {name: evaluated[name].to_numpy(float) for name in TARGETS}
+    return pareto_mask(margins(targets, values))
+
+
 def plot_axes(targets: tuple[Target, ...]) -> tuple[str, str]:
     """The two predicted scalars a Pareto plot shows: the first two targets, or the one
     target and the scalar that trades against it most often."""

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from engine.design.constraints import Constraints
+from engine.design.pareto import front
 from engine.design.space import DesignSpace, Recipe
 from engine.design.targets import Target, check_targets, margins, scores
 from engine.jobs import CancelToken, ProgressCallback, ProgressReporter
@@ -319,7 +320,7 @@ def run_design(
     finally:
         predictor.ignition_draws = draws
     evaluated = evaluated.reset_index(drop=True)
-    evaluated["pareto"] = _pareto(evaluated, config)
+    evaluated["pareto"] = front(evaluated, config.targets)
     files: dict[str, Path] = {}
     candidates = _rank(evaluated).head(config.n).reset_index(drop=True)
     if describe and len(candidates):
@@ -338,19 +339,10 @@ def _status(evaluated: pd.DataFrame, config: DesignConfig) -> str:
             f"every target, best score {evaluated['score'].max():.2f}")
 
 
-def _pareto(evaluated: pd.DataFrame, config: DesignConfig) -> np.ndarray:
-    from engine.design.pareto import pareto_mask
-
-    if not len(evaluated):
-        return np.zeros(0, bool)
-    values = {t: evaluated[t].to_numpy(float) for t in ("tig_s", "phrr_kw_m2", "thr_mj_m2")}
-    return pareto_mask(margins(config.targets, values))
-
-
 def _write_results(out: Path, config: DesignConfig, evaluated: pd.DataFrame,
                    candidates: pd.DataFrame, counts: DesignCounts, resumed: int,
                    elapsed_s: float) -> dict[str, Path]:
-    from engine.design.pareto import write_pareto_plot
+    from engine.design.pareto import write_pareto_plot  # matplotlib: only when writing
 
     files = {"candidates": out / "candidates.csv", "pareto": out / "pareto.csv",
              "plot": out / "pareto.png", "settings": out / SETTINGS_FILE}

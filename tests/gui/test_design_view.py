@@ -1,0 +1,60 @@
+"""The Design tab: the form's design, a real (tiny) search as a job with its plot filling
+in, the ranked candidates, opening one in the Cone test, exporting."""
+
+import pytest
+
+from trinity_gui.views.design_view import DesignView
+
+
+@pytest.fixture
+def view(context, qtbot):
+    view = DesignView(context, lambda: "*OCCOC(=O)c1ccc(C(*)=O)cc1")
+    qtbot.addWidget(view)
+    return view
+
+
+def test_the_form_is_a_design(view):
+    view.target_rows["thr_mj_m2"][0].setChecked(True)
+    view.exclude.setText("[Cl,Br] F")
+    view.elements.setText("C, O")
+    view.mass_high.setValue(400.0)
+    for button in view.findChildren(type(view.run_button)):
+        if button.text() == "Use shown polymer":
+            button.click()
+    config = view.design_config()
+    assert [str(t) for t in config.targets] == ["tig_s>=60", "phrr_kw_m2<=300",
+                                                "thr_mj_m2<=80"]
+    assert config.constraints.exclude == ("[Cl,Br]", "F")
+    assert config.constraints.elements == ("C", "O")
+    assert config.constraints.molar_mass_g_mol == (None, 400.0)
+    assert config.constraints.near == "*OCCOC(=O)c1ccc(C(*)=O)cc1"
+
+
+def test_a_bad_form_says_so_and_queues_nothing(view, context):
+    view.require.setText("c1cc(")
+    assert view.start() is None
+    assert "SMARTS" in context.last_error
+
+
+def test_a_search_fills_the_plot_and_ranks_candidates(view, context, qtbot, tmp_path):
+    view.budget.setValue(12)
+    view.n.setValue(4)
+    batches = []
+    view._batch.connect(batches.append)
+    with qtbot.waitSignal(context.jobs.finished, timeout=180_000):
+        job = view.start(tmp_path / "design")
+    assert job is not None and job.state == "finished"
+    assert len(batches) == 1  # one batch of 12, shown as it came
+    shown = len(view.cloud.data) + len(view.meeting.data)
+    assert shown == 12
+    assert view.table.rowCount() == 4
+    assert view.export_button.isEnabled()
+    with qtbot.waitSignal(view.openInCone) as opened:
+        view.table.cellDoubleClicked.emit(0, 1)
+    assert opened.args == [view.candidates.iloc[0]["smiles"], 50.0, 6.0]
+    out = tmp_path / "export"
+    out.mkdir()
+    assert [p.name for p in view.export(out)] == [
+        "design-candidates.csv", "design-pareto.csv", "design-pareto.png"]
+    assert view.export(out) == []  # nothing overwritten
+    assert "already exist" in context.last_error
