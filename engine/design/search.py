@@ -137,17 +137,59 @@ def _rank(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(["meets", "score"], ascending=[False, False], kind="stable")
 
 
-def _elite(evaluated: pd.DataFrame) -> list[Recipe]:
-    size = max(MIN_ELITE, int(len(evaluated) * ELITE_SHARE))
-    return [Recipe.from_key(k) for k in _rank(evaluated)["recipe"].head(size)]
+class _Searched:
+    """What the search has predicted so far, kept so that a batch costs the same at the
+    millionth polymer as at the first: the batches' tables, the recipes and SMILES seen,
+    and each polymer's rank key (meeting every target first, then the score)."""
+
+    def __init__(self, frames: list[pd.DataFrame]):
+        self.frames: list[pd.DataFrame] = []
+        self.recipes: list[str] = []
+        self.seen: set[str] = set()
+        self.seen_smiles: set[str] = set()
+        self._keys: list[np.ndarray] = []
+        self.meeting = 0
+        self.best = -np.inf
+        for frame in frames:
+            self.add(frame)
+
+    def __len__(self) -> int:
+        return len(self.recipes)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        self.frames.append(frame)
+        self.recipes.extend(frame["recipe"])
+        self.seen.update(frame["recipe"])
+        self.seen_smiles.update(frame["smiles"])
+        score = frame["score"].to_numpy(float)
+        meets = frame["meets"].to_numpy(bool)
+        # scores lie within ±(targets × SHORTFALL_WEIGHT × MARGIN_CAP), far below 1e6
+        self._keys.append(score + 1e6 * meets)
+        self.meeting += int(meets.sum())
+        if len(score):
+            self.best = max(self.best, float(score.max()))
+
+    def elite(self) -> list[Recipe]:
+        """The best `ELITE_SHARE` (at least `MIN_ELITE`) of what was predicted."""
+        keys = np.concatenate(self._keys) if self._keys else np.zeros(0)
+        size = min(len(keys), max(MIN_ELITE, int(len(keys) * ELITE_SHARE)))
+        if size == 0:
+            return []
+        top = np.argpartition(-keys, size - 1)[:size]
+        top = top[np.lexsort((top, -keys[top]))]  # best first, ties by order predicted
+        return [Recipe.from_key(self.recipes[i]) for i in top]
+
+    def table(self) -> pd.DataFrame:
+        if not self.frames:
+            return pd.DataFrame({c: [] for c in BATCH_COLUMNS})
+        return pd.concat(self.frames, ignore_index=True)
 
 
 def _propose(space: DesignSpace, config: DesignConfig, predictor: OnnxPredictor,
-             evaluated: pd.DataFrame, rng: random.Random, k: int, counts: DesignCounts):
+             searched: _Searched, rng: random.Random, k: int, counts: DesignCounts):
     """Up to ``k`` new polymers that pass the constraints: (recipe, pieces, encoded)."""
-    seen = set(evaluated["recipe"])
-    seen_smiles = set(evaluated["smiles"])
-    elite = _elite(evaluated) if config.strategy == "guided" and len(evaluated) else []
+    seen, seen_smiles = set(), set()  # this batch's; the earlier ones are in ``searched``
+    elite = searched.elite() if config.strategy == "guided" else []
     out = []
     for _ in range(k * MAX_DRAWS_PER_POLYMER):
         if len(out) == k:
@@ -157,7 +199,7 @@ def _propose(space: DesignSpace, config: DesignConfig, predictor: OnnxPredictor,
         else:
             recipe = space.draw(rng)
         counts.drawn += 1
-        if recipe.key in seen:
+        if recipe.key in seen or recipe.key in searched.seen:
             counts.duplicates += 1
             continue
         seen.add(recipe.key)
@@ -168,7 +210,7 @@ def _propose(space: DesignSpace, config: DesignConfig, predictor: OnnxPredictor,
             counts.failed["not a valid repeat unit"] += 1
             continue
         polymer = encoded[2]
-        if polymer.smiles in seen_smiles:
+        if polymer.smiles in seen_smiles or polymer.smiles in searched.seen_smiles:
             counts.duplicates += 1
             continue
         seen_smiles.add(polymer.smiles)
@@ -232,11 +274,11 @@ def _batch_path(out: Path, batch: int) -> Path:
     return out / BATCHES / f"batch-{batch:06d}.csv"
 
 
-def _resume(out: Path, config: DesignConfig) -> tuple[pd.DataFrame, int]:
+def _resume(out: Path, config: DesignConfig) -> list[pd.DataFrame]:
     """The batches a folder holds for this design (none for a new folder)."""
     settings_file = out / SETTINGS_FILE
     if not settings_file.exists():
-        return pd.DataFrame(columns=BATCH_COLUMNS), 0
+        return []
     try:
         saved = json.loads(settings_file.read_text(encoding="utf-8"))["search"]
     except (OSError, ValueError, KeyError):
@@ -246,15 +288,11 @@ def _resume(out: Path, config: DesignConfig) -> tuple[pd.DataFrame, int]:
         raise DesignError(f"{out} holds a design with other settings; choose another output "
                           "folder, or delete that one to start afresh.")
     frames = []
-    batch = 0
-    while _batch_path(out, batch).exists():
-        frames.append(pd.read_csv(_batch_path(out, batch), keep_default_na=True))
-        batch += 1
-    if not frames:
-        return pd.DataFrame(columns=BATCH_COLUMNS), 0
-    evaluated = pd.concat(frames, ignore_index=True)
-    evaluated["meets"] = evaluated["meets"].astype(bool)
-    return evaluated, batch
+    while _batch_path(out, len(frames)).exists():
+        frame = pd.read_csv(_batch_path(out, len(frames)), keep_default_na=True)
+        frame["meets"] = frame["meets"].astype(bool)
+        frames.append(frame)
+    return frames
 
 
 def _write_settings(out: Path, config: DesignConfig, summary: dict | None = None) -> None:
@@ -291,35 +329,34 @@ def run_design(
     out = Path(out)
     predictor = predictor or OnnxPredictor()
     space = DesignSpace(config.families)
-    evaluated, batch = _resume(out, config)
-    resumed = batch
+    searched = _Searched(_resume(out, config))
+    batch = resumed = len(searched.frames)
     (out / BATCHES).mkdir(parents=True, exist_ok=True)
     _write_settings(out, config)
     counts = DesignCounts()
     report = ProgressReporter(config.budget, progress)
-    report(min(len(evaluated), config.budget), _status(evaluated, config))
+    report(min(len(searched), config.budget), _status(searched, config))
     draws, predictor.ignition_draws = predictor.ignition_draws, 0
     try:
-        while len(evaluated) < config.budget:
+        while len(searched) < config.budget:
             if cancel is not None:
                 cancel.raise_if_cancelled()
             rng = random.Random(f"{config.seed}:{batch}")
-            want = min(config.batch_size, config.budget - len(evaluated))
-            proposals = _propose(space, config, predictor, evaluated, rng, want, counts)
+            want = min(config.batch_size, config.budget - len(searched))
+            proposals = _propose(space, config, predictor, searched, rng, want, counts)
             kept, values = _predict(predictor, config, proposals, counts)
             frame = _batch_frame(config, space, kept, values, batch)
             write_csv(frame, _batch_path(out, batch))
-            evaluated = pd.concat([evaluated, frame], ignore_index=True) if len(
-                evaluated) else frame
+            searched.add(frame)
             batch += 1
             if on_batch is not None:
                 on_batch(frame)
-            report(min(len(evaluated), config.budget), _status(evaluated, config))
+            report(min(len(searched), config.budget), _status(searched, config))
             if not proposals:
                 break  # the space, or what the constraints let through, is used up
     finally:
         predictor.ignition_draws = draws
-    evaluated = evaluated.reset_index(drop=True)
+    evaluated = searched.table()
     evaluated["pareto"] = front(evaluated, config.targets)
     files: dict[str, Path] = {}
     candidates = _rank(evaluated).head(config.n).reset_index(drop=True)
@@ -331,12 +368,11 @@ def run_design(
                         time.perf_counter() - started, files)
 
 
-def _status(evaluated: pd.DataFrame, config: DesignConfig) -> str:
-    if not len(evaluated):
+def _status(searched: _Searched, config: DesignConfig) -> str:
+    if not len(searched):
         return "drawing the first polymers"
-    meets = int(evaluated["meets"].sum())
-    return (f"{len(evaluated):,} of {config.budget:,} polymers predicted, {meets:,} meet "
-            f"every target, best score {evaluated['score'].max():.2f}")
+    return (f"{len(searched):,} of {config.budget:,} polymers predicted, "
+            f"{searched.meeting:,} meet every target, best score {searched.best:.2f}")
 
 
 def _write_results(out: Path, config: DesignConfig, evaluated: pd.DataFrame,
