@@ -13,26 +13,68 @@ tried, so a phenylene or an imide on the backbone is never split.
 
 from __future__ import annotations
 
+import math
+
 from rdkit import Chem
 
-from engine.gc.groups import closed_chain
-from engine.polymer import Polymer, PolymerError, RepeatUnit
+from engine.gc.groups import closed_chain, unit_chain
+from engine.polymer import Polymer, PolymerError, RepeatUnit, cached_per_unit
 
 
 def _numbers(mol: Chem.Mol) -> list[int]:
     return [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
 
 
-def _ring_smiles(mol: Chem.Mol, copies: int | None = None) -> str:
+def _ring_smiles(mol: Chem.Mol, copies: int) -> str:
     ring, _, _ = closed_chain(mol, _numbers(mol), copies)
     return Chem.MolToSmiles(ring)
 
 
-def _backbone(mol: Chem.Mol) -> list[int]:
+@cached_per_unit(256)
+def _unit_ring_smiles(unit: RepeatUnit) -> str:
+    """The unit closed into a ring of just enough copies (as `unit_chain`, whose ring the
+    group matching of an estimate has already built), as canonical SMILES."""
+    ring, _, _ = unit_chain(unit)
+    return Chem.MolToSmiles(ring)
+
+
+def _backbone(unit: RepeatUnit) -> list[int]:
     """Atom indices from the atom after the first ``*`` to the atom before the second."""
-    dummies = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
+    mol = unit.mol
+    dummies = [i for i, number in enumerate(unit.atomic_numbers) if number == 0]
     head, tail = (mol.GetAtomWithIdx(d).GetNeighbors()[0].GetIdx() for d in dummies)
     return [head] if head == tail else list(Chem.GetShortestPath(mol, head, tail))
+
+
+def _heavy_atoms(unit: RepeatUnit) -> dict[str, int]:
+    return {element: n for element, n in unit.element_counts.items() if element != "H"}
+
+
+def _periods(unit: RepeatUnit, length: int) -> list[int]:
+    """Backbone lengths ``d`` the unit could be ``length / d`` copies of a piece of.
+
+    Copies multiply every heavy-atom count, so a count the number of copies does not
+    divide rules a period out before any molecule is cut (most units have no period
+    left; hydrogens are not used, so nothing rests on how the ring counts them).
+    """
+    heavy = _heavy_atoms(unit).values()
+    return [
+        d
+        for d in range(1, length)
+        if length % d == 0 and all(n % (length // d) == 0 for n in heavy)
+    ]
+
+
+def heavy_atom_proportions(unit: RepeatUnit) -> frozenset[tuple[str, int]]:
+    """The unit's heavy atoms by element, divided by their greatest common divisor.
+
+    Any number of copies of a unit, and any other way of writing its chain, have the
+    same proportions, so units whose proportions differ never share a `polymer_key`:
+    a lookup by key can rule most units out without closing any ring.
+    """
+    heavy = _heavy_atoms(unit)
+    divisor = math.gcd(*heavy.values())
+    return frozenset((element, n // divisor) for element, n in heavy.items())
 
 
 def _first_period(mol: Chem.Mol, path: list[int], d: int) -> Chem.Mol | None:
@@ -71,19 +113,14 @@ def smallest_repeat_unit(unit: RepeatUnit) -> RepeatUnit:
     syndiotactic diad) is not the copy of a smaller one and stays whole.
     """
     mol = unit.mol
-    path = _backbone(mol)
+    path = _backbone(unit)
     length = len(path)
-    if length < 2:
-        return unit
-    whole_copies = max(1, -(-3 // length))
-    whole = _ring_smiles(mol, whole_copies)
-    for d in range(1, length):
-        if length % d:
-            continue
+    whole_copies = max(1, -(-3 // length))  # as many as `unit_chain` closes
+    for d in _periods(unit, length):
         piece = _first_period(mol, path, d)
         if piece is None:
             continue
-        if _ring_smiles(piece, whole_copies * length // d) != whole:
+        if _ring_smiles(piece, whole_copies * length // d) != _unit_ring_smiles(unit):
             continue
         try:
             return RepeatUnit.from_smiles(Chem.MolToSmiles(piece))
@@ -101,7 +138,7 @@ def polymer_key(unit: RepeatUnit) -> str:
     the key, so it depends neither on where the unit starts, nor on which way it is
     read, nor on how many copies were written.
     """
-    return _ring_smiles(smallest_repeat_unit(unit).mol)
+    return _unit_ring_smiles(smallest_repeat_unit(unit))
 
 
 def model_smiles(polymer: Polymer) -> str:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Literal
+from functools import cache, cached_property, wraps
+from typing import Literal, TypeVar
 
 from rdkit import Chem, rdBase
 from rdkit.Chem import rdDepictor
@@ -45,12 +45,18 @@ class PolymerError(ValueError):
 
 @dataclass(frozen=True)
 class RepeatUnit:
-    """One repeat unit: canonical SMILES, composition and the RDKit molecule."""
+    """One repeat unit: canonical SMILES, composition and the RDKit molecule.
+
+    ``atomic_numbers`` are those of ``mol`` by atom index (0 for ``*``), read once by the
+    parse: the group and chain code needs them for every unit, and reading them through
+    RDKit's Python wrappers again costs about a microsecond per atom each time.
+    """
 
     smiles: str
     element_counts: Mapping[str, int]
     molar_mass_kg_mol: float
     mol: Chem.Mol = field(repr=False, compare=False)
+    atomic_numbers: tuple[int, ...] = field(repr=False, compare=False)
 
     @property
     def formula(self) -> str:
@@ -126,8 +132,10 @@ _SYMBOLS = {z: _PERIODIC.GetElementSymbol(z) for z in range(1, 119)}
 _SUPPORTED_NUMBERS = frozenset(_PERIODIC.GetAtomicNumber(el) for el in SUPPORTED_ELEMENTS)
 
 
+@cache
 def atomic_mass_kg_mol(symbol: str) -> float:
-    """Standard atomic weight (IUPAC, via RDKit's periodic table) in kg/mol."""
+    """Standard atomic weight (IUPAC, via RDKit's periodic table) in kg/mol; cached, as
+    the estimators ask for it atom by atom."""
     return _PERIODIC.GetAtomicWeight(symbol) / 1000.0
 
 
@@ -201,13 +209,8 @@ def _check_text(smiles: object) -> str:
                 f"The SMILES contains {what} at position {text.index(sep) + 1}, so it looks "
                 "like a line from a table; paste only the SMILES cell."
             )
-    for pos, ch in enumerate(text, start=1):
-        if not ch.isascii() or not ch.isprintable():
-            label = unicodedata.name(ch, f"U+{ord(ch):04X}")
-            raise PolymerError(
-                f"Character {pos} of the SMILES is {label!s}, which SMILES does not use; "
-                "retype it in plain ASCII."
-            )
+    if not (text.isascii() and text.isprintable()):
+        _refuse_unusual_character(text)
     if ">" in text:
         raise PolymerError(
             "This is a reaction SMILES (it contains '>'); give the polymer's repeat unit "
@@ -225,6 +228,17 @@ def _check_text(smiles: object) -> str:
             "units as *CC*.*CC(*)C."
         )
     return text
+
+
+def _refuse_unusual_character(text: str) -> None:
+    """Name the first character that is not printable ASCII (the caller has seen one)."""
+    for pos, ch in enumerate(text, start=1):
+        if not ch.isascii() or not ch.isprintable():
+            label = unicodedata.name(ch, f"U+{ord(ch):04X}")
+            raise PolymerError(
+                f"Character {pos} of the SMILES is {label!s}, which SMILES does not use; "
+                "retype it in plain ASCII."
+            )
 
 
 def _check_fractions(fractions: Sequence[float], n_units: int) -> list[float]:
@@ -259,23 +273,45 @@ def _parse_unit(text: str, *, index: int, of: int) -> RepeatUnit:
             f"supported is {MAX_HEAVY_ATOMS}."
         )
     canonical = Chem.MolToSmiles(mol)
+    elements = {atom.GetAtomicNum() for atom in atoms}
     mol = Chem.MolFromSmiles(canonical)
-    counts = _element_counts(mol)
+    numbers = _atomic_numbers(mol, elements)
+    counts = _element_counts(mol, numbers)
     mass = sum(n * atomic_mass_kg_mol(el) for el, n in counts.items())
     return RepeatUnit(
-        smiles=canonical, element_counts=dict(counts), molar_mass_kg_mol=mass, mol=mol
+        smiles=canonical,
+        element_counts=dict(counts),
+        molar_mass_kg_mol=mass,
+        mol=mol,
+        atomic_numbers=numbers,
     )
 
 
-def _element_counts(mol: Chem.Mol) -> dict[str, int]:
+def _atomic_numbers(mol: Chem.Mol, elements: set[int]) -> tuple[int, ...]:
+    """Atomic numbers by atom index (0 for ``*``), by one query per element of
+    ``elements`` (those of the molecule as written, a superset of the canonical one's):
+    a few calls instead of an RDKit atom handle, about a microsecond, per atom."""
+    numbers = [0] * mol.GetNumAtoms()
+    for number in elements - {0}:
+        for (i,) in mol.GetSubstructMatches(_element_query(number)):
+            numbers[i] = number
+    return tuple(numbers)
+
+
+@cache
+def _element_query(number: int) -> Chem.Mol:
+    return Chem.MolFromSmarts(f"[#{number}]")
+
+
+def _element_counts(mol: Chem.Mol, numbers: Sequence[int]) -> dict[str, int]:
     """Atoms by element, hydrogens included, in the order each element first appears.
 
-    ``H`` follows the first heavy atom (as if counted atom by atom); the hydrogen total
-    comes from RDKit in one call, since reading every atom's count is slow.
+    ``numbers`` are the atomic numbers of ``mol``. ``H`` follows the first heavy atom (as
+    if counted atom by atom); the hydrogen total comes from RDKit in one call, since
+    reading every atom's count is slow.
     """
     counts: Counter[str] = Counter()
-    for atom in _atoms(mol):
-        number = atom.GetAtomicNum()
+    for number in numbers:
         if number == 0:
             continue
         counts[_SYMBOLS[number]] += 1
@@ -283,6 +319,39 @@ def _element_counts(mol: Chem.Mol) -> dict[str, int]:
     if "H" in counts:
         counts["H"] += mol.GetNumAtoms(onlyExplicit=False) - mol.GetNumAtoms()
     return dict(counts)
+
+
+_Result = TypeVar("_Result")
+_PerUnit = Callable[[RepeatUnit], _Result]
+
+
+def cached_per_unit(maxsize: int) -> Callable[[_PerUnit[_Result]], _PerUnit[_Result]]:
+    """Cache a function of one `RepeatUnit` by the unit's canonical SMILES, least
+    recently used first out once ``maxsize`` units are held.
+
+    Units with one canonical SMILES have the same molecule, atom for atom (the parse
+    rebuilds it from that SMILES), so one result serves every unit parsed from it: an
+    estimate, a prediction and a table of the same polymer share the work. The key is
+    the SMILES text because a unit itself does not hash (its counts are a dict).
+    """
+
+    def decorate(fn: _PerUnit[_Result]) -> _PerUnit[_Result]:
+        store: OrderedDict[str, _Result] = OrderedDict()
+
+        @wraps(fn)
+        def cached(unit: RepeatUnit) -> _Result:
+            key = unit.smiles
+            if key in store:
+                store.move_to_end(key)
+                return store[key]
+            result = store[key] = fn(unit)
+            if len(store) > maxsize:
+                store.popitem(last=False)
+            return result
+
+        return cached
+
+    return decorate
 
 
 def _atoms(mol: Chem.Mol) -> list[Chem.Atom]:

@@ -34,18 +34,16 @@ from __future__ import annotations
 
 import csv
 import math
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from rdkit import Chem
 
+from engine.gc.atoms import AtomTable, atom_table
 from engine.gc.estimators import TGA_HEATING_RATE_K_S, kinetics_from_peak, peak_temperature
-from engine.gc.groups import closed_chain
 from engine.gc.measured_decomposition import MCC_PEAK, TGA_PEAK, DecompositionRecord
-from engine.polymer import Polymer, RepeatUnit, parse_polymer
+from engine.polymer import Polymer, RepeatUnit, cached_per_unit, parse_polymer
 from engine.resources import resource_path
 
 #: Descriptor names in model order, with the sign physics gives each coefficient.
@@ -81,28 +79,10 @@ class BackboneCounts:
     counts: dict[str, int]
 
 
-_CACHE_SIZE = 8192
-_counts_cache: OrderedDict[str, BackboneCounts] = OrderedDict()
-
-
-def backbone_counts(unit: RepeatUnit) -> BackboneCounts:
-    """Descriptor counts of one unit; cached by canonical SMILES (estimates run often)."""
-    found = _counts_cache.get(unit.smiles)
-    if found is None:
-        found = _compute_counts(unit)
-        _counts_cache[unit.smiles] = found
-        if len(_counts_cache) > _CACHE_SIZE:
-            _counts_cache.popitem(last=False)
-    return found
-
-
-def _backbone_atoms(mol: Chem.Mol, numbers: list[int]) -> set[int]:
+def _backbone_atoms(table: AtomTable) -> set[int]:
     """Heavy atoms on the head-to-tail path of the unit and in rings that path crosses."""
-    dummies = [i for i, z in enumerate(numbers) if z == 0]
-    head, tail = (mol.GetAtomWithIdx(d).GetNeighbors()[0].GetIdx() for d in dummies)
-    path = set(Chem.GetShortestPath(mol, head, tail)) if head != tail else {head}
-    backbone = set(path)
-    rings = [set(r) for r in mol.GetRingInfo().AtomRings()]
+    backbone = set(table.path)
+    rings = [set(r) for r in table.rings]
     grown = True
     while grown:  # fused rings on the path (phthalimide) belong to it whole
         grown = False
@@ -113,61 +93,66 @@ def _backbone_atoms(mol: Chem.Mol, numbers: list[int]) -> set[int]:
     return backbone
 
 
-def _compute_counts(unit: RepeatUnit) -> BackboneCounts:
-    mol = unit.mol
-    numbers = [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
-    on_backbone = _backbone_atoms(mol, numbers)
-    chain, origin, copies = closed_chain(mol, numbers)
-    # Work on the closed chain so that every backbone atom sees its true neighbours
-    # (across the join too); look only at the atoms of the first copy.
-    n_unit = len(origin) // copies
-    backbone = {i for i in range(len(origin)) if origin[i] in on_backbone}
-    atoms = [chain.GetAtomWithIdx(i) for i in range(chain.GetNumAtoms())]
-
-    def sp3_carbon(a: Chem.Atom) -> bool:
-        return (
-            a.GetAtomicNum() == 6
-            and not a.GetIsAromatic()
-            and a.GetDegree() + a.GetTotalNumHs() == 4
+def _sp3_carbons(table: AtomTable) -> list[bool]:
+    """Aliphatic carbons with four neighbours, hydrogens counted (a ``*`` is a bond)."""
+    return [
+        z == 6 and not aromatic and len(neighbours) + hydrogens == 4
+        for z, aromatic, neighbours, hydrogens in zip(
+            table.numbers, table.aromatic, table.neighbours, table.hydrogens, strict=True
         )
+    ]
 
+
+@cached_per_unit(8192)
+def backbone_counts(unit: RepeatUnit) -> BackboneCounts:
+    """Descriptor counts of one unit; cached by canonical SMILES (estimates run often).
+
+    Each atom is seen with its neighbours inside the chain (`AtomTable.chain_neighbours`:
+    across the join too), as on the unit closed head to tail into a ring.
+    """
+    table = atom_table(unit)
+    backbone = _backbone_atoms(table)
+    sp3 = _sp3_carbons(table)
+    symbols, hydrogens = table.symbols, table.hydrogens
     counts = dict.fromkeys(DESCRIPTORS, 0)
-    for i in range(n_unit):
-        a = atoms[i]
-        neighbours = list(a.GetNeighbors())
+    chain = table.chain_neighbours()
+    for i, number in enumerate(table.numbers):
+        if number == 0:
+            continue
+        neighbours = chain[i]
         if (
-            sp3_carbon(a)
-            and any(n.GetSymbol() in _HALOGENS for n in neighbours)
-            and any(sp3_carbon(n) and n.GetTotalNumHs() > 0 for n in neighbours)
+            sp3[i]
+            and any(symbols[n] in _HALOGENS for n in neighbours)
+            and any(sp3[n] and hydrogens[n] > 0 for n in neighbours)
         ):
             counts["hx_elimination"] += 1
         if i not in backbone:
             continue
-        if a.GetIsAromatic():
+        if table.aromatic[i]:
             counts["backbone_aromatic"] += 1
-        if not sp3_carbon(a):
+        if not sp3[i]:
             continue
-        along = [n for n in neighbours if n.GetIdx() in backbone]
-        side = [n for n in neighbours if n.GetIdx() not in backbone]
+        along = [n for n in neighbours if n in backbone]
+        side = [n for n in neighbours if n not in backbone]
         # PMMA, PαMS, PIB: carbon side groups; not PVDF's CF2, whose C–F bonds hold
         quaternary_vinyl = (
-            a.GetTotalNumHs() == 0
-            and all(sp3_carbon(n) and n.GetTotalNumHs() == 2 for n in along)
-            and all(n.GetSymbol() == "C" for n in side)
+            hydrogens[i] == 0
+            and all(sp3[n] and hydrogens[n] == 2 for n in along)
+            and all(symbols[n] == "C" for n in side)
         )
-        acetal = len(along) == 2 and all(n.GetSymbol() == "O" for n in along)
+        acetal = len(along) == 2 and all(symbols[n] == "O" for n in along)
         if quaternary_vinyl or acetal:
             counts["unzipping"] += 1
-        elif sum(n.GetSymbol() not in ("H", "F") for n in neighbours) >= 3:
+        elif sum(symbols[n] not in ("H", "F") for n in neighbours) >= 3:
             # fluorine strengthens C–C (PTFE); any other third substituent weakens it
             counts["substituted_carbon"] += 1
-        if any(n.GetIsAromatic() for n in side):
+        if any(table.aromatic[n] for n in side):
             counts["benzylic"] += 1
-        if not acetal and any(n.GetSymbol() == "O" for n in along):
+        if not acetal and any(symbols[n] == "O" for n in along):
             counts["aliphatic_ester_ether"] += 1
-        if any(n.GetSymbol() == "N" for n in along):
+        if any(symbols[n] == "N" for n in along):
             counts["aliphatic_amide"] += 1
-    return BackboneCounts(len(on_backbone), counts)
+    return BackboneCounts(len(backbone), counts)
 
 
 def descriptors(polymer: Polymer) -> dict[str, float]:

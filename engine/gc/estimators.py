@@ -8,15 +8,14 @@ and return SI values. The methods and their tables are described in
 from __future__ import annotations
 
 import math
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass
 
-from rdkit import Chem
-
 from engine.constants import AVOGADRO, GAS_CONSTANT
+from engine.gc.atoms import atom_table
 from engine.gc.groups import CoverageError, describe_uncovered, fragment_unit
 from engine.gc.tables import constant, element_table, group_table
-from engine.polymer import Polymer, RepeatUnit, atomic_mass_kg_mol
+from engine.polymer import Polymer, RepeatUnit, atomic_mass_kg_mol, cached_per_unit
 
 #: TGA heating rate at which decomposition temperatures are tabulated (10 K/min).
 TGA_HEATING_RATE_K_S = 10.0 / 60.0
@@ -29,48 +28,6 @@ def _per_unit(polymer: Polymer, fn) -> float:
     return sum(x * fn(u) for u, x in zip(polymer.units, polymer.mole_fractions, strict=True))
 
 
-@dataclass(frozen=True)
-class _AtomTable:
-    """Per-atom facts of one unit, read from RDKit once for all estimators.
-
-    Reading atom properties through RDKit's Python wrappers costs about a microsecond
-    each, which adds up when every estimator walks every atom.
-    """
-
-    symbols: tuple[str, ...]
-    hydrogens: tuple[int, ...]
-    aromatic: tuple[bool, ...]
-    sp3_carbon: tuple[bool, ...]
-    dummies: tuple[int, ...]
-
-
-_ATOM_TABLE_CACHE_SIZE = 256
-_atom_table_cache: OrderedDict[str, _AtomTable] = OrderedDict()
-
-
-def _atom_table(unit: RepeatUnit) -> _AtomTable:
-    table = _atom_table_cache.get(unit.smiles)
-    if table is not None:
-        return table
-    mol = unit.mol
-    atoms = [mol.GetAtomWithIdx(i) for i in range(mol.GetNumAtoms())]
-    symbols = tuple(a.GetSymbol() for a in atoms)
-    sp3 = Chem.HybridizationType.SP3
-    table = _AtomTable(
-        symbols=symbols,
-        hydrogens=tuple(a.GetTotalNumHs() for a in atoms),
-        aromatic=tuple(a.GetIsAromatic() for a in atoms),
-        sp3_carbon=tuple(
-            el == "C" and a.GetHybridization() == sp3 for el, a in zip(symbols, atoms, strict=True)
-        ),
-        dummies=tuple(i for i, a in enumerate(atoms) if a.GetAtomicNum() == 0),
-    )
-    _atom_table_cache[unit.smiles] = table
-    if len(_atom_table_cache) > _ATOM_TABLE_CACHE_SIZE:
-        _atom_table_cache.popitem(last=False)
-    return table
-
-
 # --- density -------------------------------------------------------------------------
 
 
@@ -81,16 +38,14 @@ def _unit_vdw_volume_a3(unit: RepeatUnit) -> float:
     joins it to the next unit (so a unit has as many bonds as atoms plus rings).
     """
     volumes = element_table("vdw_volume.csv", "volume_A3")
-    mol = unit.mol
     atoms = sum(volumes[el] * n for el, n in unit.element_counts.items())
     # Each * has exactly one bond, never to the other * (parse_polymer checks this), so
     # the bonds between heavy atoms are all bonds but those of the *.
-    table = _atom_table(unit)
-    heavy_bonds = mol.GetNumBonds() - sum(mol.GetAtomWithIdx(i).GetDegree() for i in table.dummies)
+    table = atom_table(unit)
+    heavy_bonds = unit.mol.GetNumBonds() - sum(len(table.neighbours[i]) for i in table.dummies)
     bonds = heavy_bonds + unit.element_counts.get("H", 0) + 1
-    ring_info = mol.GetRingInfo()
-    aromatic = sum(1 for ring in ring_info.AtomRings() if all(table.aromatic[i] for i in ring))
-    other = ring_info.NumRings() - aromatic
+    aromatic = sum(1 for ring in table.rings if all(table.aromatic[i] for i in ring))
+    other = len(table.rings) - aromatic
     return (
         atoms
         + bonds * constant("vdw_bond_correction")
@@ -163,33 +118,17 @@ class UnitGroups:
     masses: dict[str, float]
 
 
-#: Units whose groups are kept, most recent last (several estimators need them).
-_UNIT_GROUPS_CACHE_SIZE = 8192
-_unit_groups_cache: OrderedDict[str, UnitGroups] = OrderedDict()
-
-
+@cached_per_unit(8192)
 def unit_groups(unit: RepeatUnit) -> UnitGroups:
     """Groups of a unit; cached by canonical SMILES, since several estimators need them.
 
     Computed from the unit's own molecule: rebuilding it from the SMILES would cost a
     second parse of every new unit.
     """
-    groups = _unit_groups_cache.get(unit.smiles)
-    if groups is not None:
-        _unit_groups_cache.move_to_end(unit.smiles)
-    else:
-        groups = _compute_unit_groups(unit)
-        _unit_groups_cache[unit.smiles] = groups
-        if len(_unit_groups_cache) > _UNIT_GROUPS_CACHE_SIZE:
-            _unit_groups_cache.popitem(last=False)
-    return groups
-
-
-def _compute_unit_groups(unit: RepeatUnit) -> UnitGroups:
     frag = fragment_unit(unit)
     if frag.uncovered:
         raise CoverageError(describe_uncovered(unit, frag))
-    table = _atom_table(unit)
+    table = atom_table(unit)
     masses: Counter[str] = Counter()
     for group, symbol, hydrogens in zip(
         frag.atom_groups, table.symbols, table.hydrogens, strict=True
@@ -235,13 +174,11 @@ def char_features(unit: RepeatUnit) -> CharFeatures:
     (polystyrene) leave with the monomer; aliphatic hydrogen caps radicals and
     promotes volatilisation.
     """
-    mol = unit.mol
-    table = _atom_table(unit)
-    head, tail = (mol.GetAtomWithIdx(d).GetNeighbors()[0].GetIdx() for d in table.dummies)
-    path = set(Chem.GetShortestPath(mol, head, tail)) if head != tail else {head}
+    table = atom_table(unit)
+    path = set(table.path)
     backbone: set[int] = set()
     pendant: set[int] = set()
-    for ring in mol.GetRingInfo().AtomRings():
+    for ring in table.rings:
         if not all(table.aromatic[i] for i in ring):
             continue
         (backbone if path & set(ring) else pendant).update(ring)

@@ -29,12 +29,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 from rdkit import Chem
 
+from engine.gc.atoms import atom_table
 from engine.gc.tables import table_rows
-from engine.polymer import Polymer, RepeatUnit, atomic_mass_kg_mol
+from engine.polymer import Polymer, RepeatUnit, atomic_mass_kg_mol, cached_per_unit
 
 UNZIPPING = "unzipping"
 RANDOM_SCISSION = "random_scission"
@@ -84,30 +85,26 @@ def shipped_gasification() -> GasificationModel:
 # --- structure ---------------------------------------------------------------------------
 
 
-def _backbone(mol: Chem.Mol) -> tuple[int, ...]:
-    """Atom indices on the shortest path between the two attachment points."""
-    dummies = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
-    path = Chem.GetShortestPath(mol, dummies[0], dummies[1])
-    return tuple(i for i in path if mol.GetAtomWithIdx(i).GetAtomicNum() != 0)
-
-
 def _eliminated_molar_mass(unit: RepeatUnit) -> float:
     """kg/mol of HX and water one unit can eliminate: each halogen or hydroxyl on an sp3
-    carbon whose neighbour carbon has a hydrogen to give (as many as those hydrogens)."""
-    mol = unit.mol
+    carbon whose neighbour carbon has a hydrogen to give (as many as those hydrogens).
+
+    The carbon's neighbours are taken in RDKit's order: which one gives its hydrogen
+    decides what the next halogen finds."""
+    table = atom_table(unit)
+    symbols, hydrogens = table.symbols, table.hydrogens
     mass = 0.0
     spare_h: dict[int, int] = {}
-    for atom in mol.GetAtoms():
-        symbol = atom.GetSymbol()
-        if symbol not in _HALOGENS and not (symbol == "O" and atom.GetTotalNumHs() == 1):
+    for i, symbol in enumerate(symbols):
+        if symbol not in _HALOGENS and not (symbol == "O" and hydrogens[i] == 1):
             continue
-        carbon = atom.GetNeighbors()[0]
-        if carbon.GetSymbol() != "C" or carbon.GetHybridization() != Chem.HybridizationType.SP3:
+        carbon = table.neighbours[i][0]  # a halogen or hydroxyl has one neighbour
+        if not table.sp3_carbon[carbon]:
             continue
-        for nb in carbon.GetNeighbors():
+        for nb in unit.mol.GetAtomWithIdx(carbon).GetNeighbors():
             idx = nb.GetIdx()
-            spare_h.setdefault(idx, nb.GetTotalNumHs())
-            if nb.GetSymbol() == "C" and spare_h[idx] > 0:
+            spare_h.setdefault(idx, hydrogens[idx])
+            if symbols[idx] == "C" and spare_h[idx] > 0:
                 spare_h[idx] -= 1
                 leaving = symbol if symbol != "O" else "OH"
                 mass += _leaving_mass(leaving)
@@ -122,52 +119,48 @@ def _leaving_mass(group: str) -> float:
     return atomic_mass_kg_mol(group) + hydrogen  # HX
 
 
-#: Units whose mechanism is kept: generating hypothetical polymers meets the same
-#: units again and again, and reading the structure costs ~0.1 ms a polymer.
+#: Units whose facts are kept: an estimate asks for them twice (mechanism, then the
+#: eliminated gas), and predictions meet the same units again and again.
 _UNIT_CACHE_SIZE = 8192
 
 
-@lru_cache(maxsize=_UNIT_CACHE_SIZE)
-def _unit_facts(smiles: str) -> tuple[str, float]:
-    """(mechanism, kg/mol eliminated) of the unit with this canonical SMILES."""
-    unit = RepeatUnit.from_smiles(smiles)
-    return _unit_mechanism(unit), _eliminated_molar_mass(unit)
+@cached_per_unit(_UNIT_CACHE_SIZE)
+def _unit_facts(unit: RepeatUnit) -> tuple[str, float]:
+    """(mechanism, kg/mol eliminated) of one unit, read from its own molecule."""
+    eliminated = _eliminated_molar_mass(unit)
+    return _unit_mechanism(unit, eliminated), eliminated
 
 
 def unit_mechanism(unit: RepeatUnit) -> str:
     """The decomposition mechanism of one repeat unit (module docstring)."""
-    return _unit_facts(unit.smiles)[0]
+    return _unit_facts(unit)[0]
 
 
-def _unit_mechanism(unit: RepeatUnit) -> str:
-    mol = unit.mol
-    if _eliminated_molar_mass(unit) > 0:
+def _unit_mechanism(unit: RepeatUnit, eliminated_kg_mol: float) -> str:
+    if eliminated_kg_mol > 0:
         return ELIMINATION
-    backbone = _backbone(mol)
-    aromatic = sum(mol.GetAtomWithIdx(i).GetIsAromatic() for i in backbone)
-    if backbone and aromatic / len(backbone) >= CHAR_FORMING_AROMATIC_SHARE:
+    table = atom_table(unit)
+    symbols, aromatic, neighbours = table.symbols, table.aromatic, table.neighbours
+    backbone = table.path
+    if sum(aromatic[i] for i in backbone) / len(backbone) >= CHAR_FORMING_AROMATIC_SHARE:
         return CHAR_FORMING
     on_path = set(backbone)
-    ester_carbons = {match[0] for match in mol.GetSubstructMatches(_ESTER_CARBON)}
+    ester_carbons = {match[0] for match in unit.mol.GetSubstructMatches(_ESTER_CARBON)}
     for i in backbone:
-        atom = mol.GetAtomWithIdx(i)
-        if atom.GetSymbol() != "C" or atom.GetIsAromatic() or atom.GetTotalNumHs() > 0:
+        if symbols[i] != "C" or aromatic[i] or table.hydrogens[i] > 0:
             continue
-        side = [nb for nb in atom.GetNeighbors() if nb.GetIdx() not in on_path]
-        if any(nb.GetIdx() in ester_carbons or nb.GetIsAromatic() for nb in side):
+        side = [nb for nb in neighbours[i] if nb not in on_path]
+        if any(nb in ester_carbons or aromatic[nb] for nb in side):
             return UNZIPPING
-        if any(nb.GetSymbol() == "F" for nb in side):
+        if any(symbols[nb] == "F" for nb in side):
             return UNZIPPING
     for i in backbone:
-        atom = mol.GetAtomWithIdx(i)
-        chain_oxygens = [
-            nb for nb in atom.GetNeighbors() if nb.GetSymbol() == "O" and nb.GetIdx() in on_path
-        ]
-        if atom.GetSymbol() == "C" and len(chain_oxygens) == 2 and not atom.GetIsAromatic():
+        chain_oxygens = [nb for nb in neighbours[i] if symbols[nb] == "O" and nb in on_path]
+        if symbols[i] == "C" and len(chain_oxygens) == 2 and not aromatic[i]:
             return UNZIPPING
     # A one-carbon unit between two attachment points next to an oxygen (*CO*): the
     # oxygen-carbon-oxygen acetal spans two repeat units.
-    if len(backbone) == 2 and {mol.GetAtomWithIdx(i).GetSymbol() for i in backbone} == {"C", "O"}:
+    if len(backbone) == 2 and {symbols[i] for i in backbone} == {"C", "O"}:
         return UNZIPPING
     return RANDOM_SCISSION
 
@@ -184,7 +177,7 @@ def eliminated_gas_fraction(polymer: Polymer) -> float:
     if decomposition_mechanism(polymer) != ELIMINATION:
         return 0.0
     return sum(
-        w * _unit_facts(u.smiles)[1] / u.molar_mass_kg_mol
+        w * _unit_facts(u)[1] / u.molar_mass_kg_mol
         for u, w in zip(polymer.units, polymer.unit_mass_fractions, strict=True)
     )
 

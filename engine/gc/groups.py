@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from rdkit import Chem
 
-from engine.polymer import Polymer, RepeatUnit
+from engine.polymer import Polymer, RepeatUnit, cached_per_unit
 from engine.resources import resource_path
 
 
@@ -88,12 +89,15 @@ def fragment_unit(unit: RepeatUnit, groups: tuple[Group, ...] | None = None) -> 
     A ``*`` written in a SMARTS (``[CX3H1]=*``) is context and is not claimed.
     """
     groups = groups or load_groups()
-    numbers = _atomic_numbers(unit.mol)
-    ring, origin, copies = closed_chain(unit.mol, numbers)
+    numbers = unit.atomic_numbers
+    ring, origin, copies = unit_chain(unit)
     present = set(numbers)
     owner: list[str | None] = [None] * ring.GetNumAtoms()
+    unclaimed = len(owner)
     counts: Counter[str] = Counter()
     for group in groups:
+        if not unclaimed:  # every atom has its group: no later group can claim one
+            break
         if not group.elements <= present:
             continue
         for match in ring.GetSubstructMatches(group.pattern, uniquify=False):
@@ -102,6 +106,7 @@ def fragment_unit(unit: RepeatUnit, groups: tuple[Group, ...] | None = None) -> 
                 continue
             for a in atoms:
                 owner[a] = group.name
+            unclaimed -= len(atoms)
             counts[group.name] += 1
     unit_owner: list[str | None] = [None] * len(numbers)
     for ring_idx, unit_idx in enumerate(origin):
@@ -114,16 +119,22 @@ def fragment_unit(unit: RepeatUnit, groups: tuple[Group, ...] | None = None) -> 
     return Fragmentation(per_unit, tuple(unit_owner), uncovered)
 
 
-def _atomic_numbers(mol: Chem.Mol) -> list[int]:
-    """Atomic numbers by atom index (0 for ``*``), read in one pass.
+#: Units whose closed chain is kept: the group matching of an estimate and the polymer
+#: key its melting step may need use the same ring.
+_CHAIN_CACHE_SIZE = 256
 
-    Indexing is used because iterating ``mol.GetAtoms()`` costs microseconds per atom.
+
+@cached_per_unit(_CHAIN_CACHE_SIZE)
+def unit_chain(unit: RepeatUnit) -> tuple[Chem.Mol, list[int], int]:
+    """`closed_chain` of a unit with just enough copies, built once for all its users.
+
+    The ring is shared: callers read it and never edit it.
     """
-    return [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
+    return closed_chain(unit.mol, unit.atomic_numbers)
 
 
 def closed_chain(
-    mol: Chem.Mol, numbers: list[int], copies: int | None = None
+    mol: Chem.Mol, numbers: Sequence[int], copies: int | None = None
 ) -> tuple[Chem.Mol, list[int], int]:
     """The repeat unit joined head to tail into a ring of ``copies`` units.
 
@@ -138,15 +149,14 @@ def closed_chain(
         copies = max(1, -(-3 // backbone))
     keep = [i for i, number in enumerate(numbers) if number != 0]
     index = {old: new for new, old in enumerate(keep)}
-    core = Chem.RWMol(mol)
+    ring = Chem.RWMol(mol)  # the first copy: the unit less its two *
     for d in sorted(dummies, reverse=True):
-        core.RemoveAtom(d)
-    core_mol = core.GetMol()
-    ring = Chem.RWMol()
-    origin: list[int] = []
-    for _ in range(copies):
-        ring.InsertMol(core_mol)
-        origin.extend(keep)
+        ring.RemoveAtom(d)
+    if copies > 1:
+        core = ring.GetMol()
+        for _ in range(copies - 1):
+            ring.InsertMol(core)
+    origin = keep * copies
     n = len(keep)
     for c in range(copies):
         nxt = (c + 1) % copies

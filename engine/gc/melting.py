@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from engine.gc.tables import table_rows
-from engine.identity import polymer_key
+from engine.identity import heavy_atom_proportions, polymer_key
 from engine.polymer import Polymer, parse_polymer
 
 
@@ -61,11 +61,28 @@ def _table() -> dict[str, Melting]:
     return table
 
 
+@cache
+def _table_proportions() -> frozenset[frozenset[tuple[str, int]]]:
+    """`heavy_atom_proportions` of the table's polymers."""
+    return frozenset(
+        heavy_atom_proportions(parse_polymer(row["smiles"]).units[0])
+        for row in table_rows("melting.csv")
+    )
+
+
 def melting(polymer: Polymer) -> Melting | None:
-    """The melting endotherm of ``polymer``, or None for an amorphous one."""
+    """The melting endotherm of ``polymer``, or None for an amorphous one.
+
+    A unit whose heavy-atom proportions no table polymer has cannot share its key, so
+    most units are ruled out without working out the key (which closes the chain into a
+    ring and writes it as SMILES).
+    """
     if not polymer.is_homopolymer:
         return None
-    return _table().get(polymer_key(polymer.units[0]))
+    unit = polymer.units[0]
+    if heavy_atom_proportions(unit) not in _table_proportions():
+        return None
+    return _table().get(polymer_key(unit))
 
 
 def semicrystalline_polymers() -> list[Melting]:
