@@ -46,9 +46,19 @@ as jobs (listed in the Jobs dock below).</dd>
 and predict a CSV of candidates ranked by pHRR, t_ig or THR. Double-click a ranked row
 to open it in the Cone test.</dd>
 <dt><b>Design</b></dt>
-<dd>Searches hypothetical polymers for candidates that meet fire targets you set, ranks
-them, and plots the trade-off between targets (a Pareto plot: the candidates no other
-beats on every target).</dd>
+<dd>Searches the hypothetical polymers the generator can build from catalogued monomers
+(about 1.5 million repeat units) for candidates that meet fire targets you set
+(t<sub>ig</sub> at least, pHRR or THR at most, at one heat flux and thickness), within
+constraints: substructures a candidate must or must not contain (SMARTS), the elements
+allowed, similarity to a starting polymer, the repeat unit's molar mass. The guided
+search mutates the best candidates found so far (one monomer swapped at a time) and
+keeps drawing some at random; screening only draws at random. The plot fills in as it
+runs: grey predicted, green meeting every target, red the Pareto front (the candidates
+no other beats on every target). The ranked candidates are then predicted in full, with
+their interval, the physics' own numbers, their GC properties, the nearest tested
+polymer and the monomers they are built from. Click a point or double-click a row to
+open it in the Cone test; each design is saved in the workspace's <i>designs</i> folder
+and resumes if stopped.</dd>
 </dl>
 
 <h3>The methods</h3>
