@@ -25,6 +25,7 @@ plausible materials (`engine.gc.uncertainty`) that ignite in the cone model.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,43 +97,54 @@ def physics_of(
     backs = [backing] * len(flux) if isinstance(backing, str) else list(backing)
     keys = [(_identity(p), float(f), float(t), b)
             for p, f, t, b in zip(polymers, flux, thickness, backs, strict=True)]
-    unique = list(dict.fromkeys(keys))
+    index: dict[tuple, int] = {}
+    rows = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
+    unique = list(index)
     by_identity = {_identity(p): p for p in polymers}
     props = {}
     for identity, polymer in by_identity.items():
         chosen = models if isinstance(models, GcModels) else models[polymer.smiles]
         props[identity] = chosen.properties(polymer)
-    results = simulate([
-        ConeScenario(cone_material(props[i]), f, t, backing=b) for i, f, t, b in unique
-    ])
-    out, curves = {}, {}
-    for condition, r in zip(unique, results, strict=True):
-        out[condition] = {
-            "tig_s": r.tig_s if r.ignited else math.nan,
-            "phrr_kw_m2": r.metrics.phrr_kw_m2 if r.ignited else math.nan,
-            "thr_mj_m2": r.metrics.thr_mj_m2 if r.ignited else math.nan,
-            "ignited": bool(r.ignited),
-        }
-        if time_grid_s is not None:
-            curves[condition] = np.interp(time_grid_s, r.time_s, r.hrr_kw_m2, right=0.0)
+    scenarios = [ConeScenario(cone_material(props[i]), f, t, backing=b) for i, f, t, b in unique]
     if draws:
         rng = np.random.default_rng(seed)
         drawn = {i: _plausible(p, rng, spread, draws) for i, p in props.items()}
-        runs = simulate([ConeScenario(m, f, t, backing=b)
-                         for i, f, t, b in unique for m in drawn[i]])
-        for k, condition in enumerate(unique):
-            batch = runs[k * draws:(k + 1) * draws]
-            out[condition]["p_ignition"] = float(np.mean([r.ignited for r in batch]))
-            lit = [r for r in batch if r.ignited]
-            for target in TARGETS:
-                values = np.array([getattr(r.metrics, target) for r in lit], float)
-                values = values[np.isfinite(values) & (values > 0)]
-                out[condition][f"{target}_log_sd"] = (
-                    float(np.std(np.log(values))) if values.size >= 3 else math.nan
-                )
-    frame = pd.DataFrame([out[k] for k in keys])
-    stacked = np.stack([curves[k] for k in keys]) if time_grid_s is not None else None
+        scenarios += [ConeScenario(m, f, t, backing=b)
+                      for i, f, t, b in unique for m in drawn[i]]
+    # One batch: the solver's threads share the nominal runs and the draws alike, and a
+    # run's result does not depend on its batch.
+    results = simulate(scenarios)
+    nominal, runs = results[: len(unique)], results[len(unique):]
+    ignited = np.array([r.ignited for r in nominal], bool)
+    columns = {
+        "tig_s": [r.tig_s for r in nominal],
+        "phrr_kw_m2": [r.metrics.phrr_kw_m2 for r in nominal],
+        "thr_mj_m2": [r.metrics.thr_mj_m2 for r in nominal],
+    }
+    columns = {t: np.where(ignited, np.asarray(v, float), math.nan) for t, v in columns.items()}
+    columns["ignited"] = ignited
+    if draws:
+        lit = np.array([r.ignited for r in runs], bool).reshape(len(unique), draws)
+        columns["p_ignition"] = lit.mean(axis=1)
+        for target in TARGETS:
+            values = np.array([getattr(r.metrics, target) for r in runs], float)
+            columns[f"{target}_log_sd"] = _log_spread(values.reshape(len(unique), draws), lit)
+    frame = pd.DataFrame({name: values[rows] for name, values in columns.items()})
+    if time_grid_s is None:
+        return frame, None
+    curves = [np.interp(time_grid_s, r.time_s, r.hrr_kw_m2, right=0.0) for r in nominal]
+    stacked = np.stack(curves)[rows] if curves else np.zeros((0, len(time_grid_s)))
     return frame, stacked
+
+
+def _log_spread(values: np.ndarray, lit: np.ndarray) -> np.ndarray:
+    """Per row, the standard deviation of the log of the finite, positive values of the
+    draws that ignite; NaN with fewer than three."""
+    ok = lit & np.isfinite(values) & (values > 0)
+    spread = np.full(len(values), math.nan)
+    for k in np.flatnonzero(ok.sum(axis=1) >= 3):
+        spread[k] = float(np.std(np.log(values[k][ok[k]])))
+    return spread
 
 
 def _plausible(props, rng: np.random.Generator, spread: PropertySpread, draws: int) -> list:
@@ -491,12 +503,22 @@ def build_calibration(tests: pd.DataFrame, *, level: float = DEFAULT_LEVEL,
 CHEMISTRY_SIMILARITY = 0.3
 
 
-def _fingerprint(smiles: str):
+@functools.cache
+def _morgan():
     from rdkit.Chem import rdFingerprintGenerator
 
-    mol = Chem.MolFromSmiles(smiles.replace("*", "[*]"))
-    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
-    return generator.GetFingerprint(mol)
+    return rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
+
+
+def _fingerprint(smiles: str):
+    return _morgan().GetFingerprint(Chem.MolFromSmiles(smiles.replace("*", "[*]")))
+
+
+@functools.lru_cache(maxsize=8)
+def _tested_fingerprints(tested: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], list]:
+    """Names and fingerprints of the tested polymers, made once per calibration rather
+    than once per polymer predicted (they were most of the cost of the flags)."""
+    return tuple(name for name, _ in tested), [_fingerprint(smiles) for _, smiles in tested]
 
 
 def chemistry_flag(smiles: str, tested: Mapping[str, str]) -> str:
@@ -505,15 +527,12 @@ def chemistry_flag(smiles: str, tested: Mapping[str, str]) -> str:
 
     if not tested:
         return ""
-    mine = _fingerprint(smiles)
-    similarity = {
-        name: DataStructs.TanimotoSimilarity(mine, _fingerprint(other))
-        for name, other in tested.items()
-    }
-    nearest = max(similarity, key=similarity.get)
+    names, fingerprints = _tested_fingerprints(tuple(tested.items()))
+    similarity = DataStructs.BulkTanimotoSimilarity(_fingerprint(smiles), fingerprints)
+    nearest = max(range(len(names)), key=similarity.__getitem__)
     if similarity[nearest] >= CHEMISTRY_SIMILARITY:
         return ""
-    return (f"chemistry unlike every tested polymer (nearest {nearest}, similarity "
+    return (f"chemistry unlike every tested polymer (nearest {names[nearest]}, similarity "
             f"{similarity[nearest]:.2f}): the interval may not hold")
 
 
@@ -598,13 +617,11 @@ def forecast(
         else:
             for d in (values, low, high, std):
                 d[target] = np.where(lit, d[target], 0.0)
-    agreeing = np.stack([
-        _agreeing_curve(time_grid_s, curves[i],
-                        {t: physics[t].iloc[i] for t in TARGETS},
-                        {t: values[t][i] for t in TARGETS})
-        if lit[i] else np.zeros_like(time_grid_s)
-        for i in range(n)
-    ]) if n else np.zeros((0, len(time_grid_s)))
+    raw = {t: physics[t].to_numpy(float) for t in TARGETS}
+    agreeing = np.zeros((n, len(time_grid_s)))
+    for i in np.flatnonzero(lit):
+        agreeing[i] = _agreeing_curve(time_grid_s, curves[i], {t: raw[t][i] for t in TARGETS},
+                                      {t: values[t][i] for t in TARGETS})
     width = calibration.bands["phrr_kw_m2"].half_width(level)
     return Forecast(values, low, high, std, p, agreeing, agreeing * np.exp(-width),
                     agreeing * np.exp(width), level)

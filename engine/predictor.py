@@ -46,6 +46,10 @@ from engine.trained_range import TrainedRange, trained_range
 
 #: Tests per onnxruntime call; batches are filled with SMILES of similar length.
 BATCH_SIZE = 32
+#: (SMILES, fractions) whose parse, canonical form and tokens a predictor keeps between
+#: calls: validating and canonicalising a SMILES costs about a millisecond, and a
+#: window predicts the same few polymers again at every change of the conditions.
+ENCODED_CACHE = 4096
 #: Threads beyond this rarely pay for a model of the small size, and leave a desktop
 #: machine sluggish.
 MAX_DEFAULT_THREADS = 4
@@ -455,6 +459,7 @@ class OnnxPredictor:
         self._bos, self._eos = tokenizer["bos_id"], tokenizer["eos_id"]
         self._pad, self._unk = tokenizer["pad_id"], tokenizer["unk_id"]
         self._read_unknown_as_unk = tokenizer["unknown_tokens"] == "unk"
+        self._encoded = functools.lru_cache(maxsize=ENCODED_CACHE)(self._encode_once)
 
     @property
     def info(self) -> ModelInfo:
@@ -493,6 +498,15 @@ class OnnxPredictor:
         ids.append(self._eos)
         return canonical, np.asarray(ids, dtype=np.int64), polymer
 
+    def _encode_once(
+        self, smiles: str, fractions: tuple[float, ...] | None
+    ) -> tuple[str, np.ndarray, Polymer]:
+        """`encode`, its token ids read-only: the result is shared by every later call
+        with the same SMILES and fractions."""
+        canonical, ids, polymer = self.encode(smiles, fractions)
+        ids.flags.writeable = False
+        return canonical, ids, polymer
+
     @property
     def _uses_model(self) -> bool:
         calibration = self._info.calibration
@@ -529,12 +543,7 @@ class OnnxPredictor:
             calibration.default_level if calibration else DEFAULT_LEVEL)
         if not 0 < level < 1:
             raise PredictorError(f"The interval level must lie between 0 and 1, not {level}.")
-        cache: dict[tuple, tuple[str, np.ndarray, Polymer]] = {}
-        for s, f in zip(smiles, fractions, strict=True):
-            key = (s, tuple(f) if f is not None else None)
-            if key not in cache:
-                cache[key] = self.encode(s, f)
-        encoded = [cache[(s, tuple(f) if f is not None else None)]
+        encoded = [self._encoded(s, tuple(f) if f is not None else None)
                    for s, f in zip(smiles, fractions, strict=True)]
         backs = _backings(backing, len(smiles))
         return self._run(encoded, flux, thickness, level, fractions, backs)

@@ -82,6 +82,28 @@ def test_a_chemistry_unlike_every_tested_polymer_is_flagged():
     assert flag.startswith("chemistry unlike every tested polymer") and "nearest" in flag
 
 
+def test_the_chemistry_flag_names_the_nearest_tested_polymer_pair_by_pair():
+    """The tested polymers' fingerprints are made once and compared in bulk; the nearest
+    and its similarity are those of comparing each pair on its own."""
+    from rdkit import DataStructs
+    from rdkit.Chem import AllChem, MolFromSmiles
+
+    tested = {"PS": "*CC(*)c1ccccc1", "PMMA": "*CC(*)(C)C(=O)OC", "POM": "*CO*",
+              "PA6": "*CCCCCC(=O)N*"}
+
+    def fingerprint(smiles):
+        mol = MolFromSmiles(smiles.replace("*", "[*]"))
+        return AllChem.GetMorganGenerator(radius=2, fpSize=2048).GetFingerprint(mol)
+
+    for smiles in ("*O[Si](*)(C)C", "*C(F)(F)C(*)(F)F", "*CC(*)Cl"):
+        similarity = {name: DataStructs.TanimotoSimilarity(fingerprint(smiles), fingerprint(s))
+                      for name, s in tested.items()}
+        nearest = max(similarity, key=similarity.get)
+        assert similarity[nearest] < 0.3
+        assert f"(nearest {nearest}, similarity {similarity[nearest]:.2f})" in chemistry_flag(
+            smiles, tested)
+
+
 @pytest.fixture(scope="module")
 def shipped():
     evaluation = evaluate_physics_informed(shipped_tests(), draws=8)

@@ -124,18 +124,22 @@ def simulate_one(scenario: ConeScenario, **settings: float | str) -> ConeResult:
 def _run_chunk(
     scenarios: list[ConeScenario], cell_size_mm: float, settings: np.ndarray, threads: int
 ) -> list[ConeResult]:
+    """Advance the chunk until every scenario is done; a scenario that fills its output
+    slots pauses, and only the paused ones get a buffer twice as long (the finished
+    ones' curves are copied out first), so a few long runs do not copy every curve."""
     p = _pack(scenarios, cell_size_mm)
     batch = len(scenarios)
     capacity = int(min(p["scal"][:, S_END].max() / p["scal"][:, S_INTERVAL].min(), FIRST_CAPACITY))
+    rows = np.arange(batch)
     out = np.full((batch, N_OUT, capacity + 2), np.nan)
     n_out = np.zeros(batch, dtype=np.int64)
     status = np.full(batch, RUNNING, dtype=np.int64)
+    curves: list[np.ndarray] = [np.empty(0)] * batch
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
         with numba.parallel_chunksize(PARALLEL_CHUNK):
             while True:
-                rows = np.flatnonzero(status == RUNNING)
                 _advance_batch(
                     rows,
                     p["comp"],
@@ -151,20 +155,23 @@ def _run_chunk(
                     n_out,
                     status,
                 )
-                full = status == FULL
+                full = status[rows] == FULL
+                for j in np.flatnonzero(~full):
+                    curves[rows[j]] = out[j, :, : n_out[rows[j]]].copy()
                 if not full.any():
                     break
-                out = np.concatenate([out, np.full_like(out, np.nan)], axis=2)
-                status[full] = RUNNING
+                rows, paused = rows[full], out[full]
+                out = np.concatenate([paused, np.full_like(paused, np.nan)], axis=2)
+                status[rows] = RUNNING
     finally:
         numba.set_num_threads(previous)
-    return [_result(s, out[b], n_out[b], p["state"][b], status[b]) for b, s in enumerate(scenarios)]
+    return [_result(s, curves[b], p["state"][b], status[b]) for b, s in enumerate(scenarios)]
 
 
 def _result(
-    scenario: ConeScenario, out: np.ndarray, n: int, state: np.ndarray, status: int
+    scenario: ConeScenario, curves: np.ndarray, state: np.ndarray, status: int
 ) -> ConeResult:
-    curves = out[:, :n].copy()
+    n = curves.shape[1]
     time = np.arange(n) * scenario.output_interval_s
     ignited = bool(state[X_IGNITED])
     tig = float(state[X_TIG])
@@ -323,6 +330,7 @@ def _table(dest: np.ndarray, p: Property) -> None:
 def _advance_batch(
     rows, comp, tab, reac, link, scal, settings, mass, temp, state, out, n_out, status
 ):
+    """Advance scenarios ``rows``; ``out[j]`` is the output buffer of scenario ``rows[j]``."""
     for j in numba.prange(rows.size):
         b = rows[j]
         status[b] = _advance(
@@ -335,7 +343,7 @@ def _advance_batch(
             mass[b],
             temp[b],
             state[b],
-            out[b],
+            out[j],
             n_out[b : b + 1],
         )
 

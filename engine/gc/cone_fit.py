@@ -17,7 +17,10 @@ after). `fit_cone_models` on that table with nothing left out gives the shipped
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -58,30 +61,53 @@ TABLE_SOURCE = (
     "(benchmarks/bench_cone_validation.py --fit-tables)"
 )
 SCALARS = ("tig_s", "phrr_kw_m2", "thr_mj_m2")
+#: Polymers whose GC estimate one `GcModels` keeps.
+ESTIMATE_CACHE = 4096
 
 
 @dataclass(frozen=True)
 class GcModels:
-    """The fitted parts of GC that one estimate uses."""
+    """The fitted parts of GC that one estimate uses.
+
+    Estimates are kept per polymer (its canonical SMILES, fractions and name, all that
+    an estimate reads of it), the most recent `ESTIMATE_CACHE`: a polymer predicted
+    again, at another condition or in another call, would otherwise be estimated again.
+    """
 
     decomposition: DecompositionModel
     flame: FlameModel
     gasification: GasificationModel
+    _estimates: OrderedDict = field(
+        default_factory=OrderedDict, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def properties(self, polymer: Polymer) -> MaterialProperties:
-        return estimate_properties(
+        key = (polymer.smiles, polymer.mole_fractions, polymer.name)
+        with self._lock:
+            if key in self._estimates:
+                self._estimates.move_to_end(key)
+                return self._estimates[key]
+        props = estimate_properties(
             polymer,
             decomposition=self.decomposition,
             gasification=self.gasification,
             flame=self.flame,
         )
+        with self._lock:
+            self._estimates[key] = props
+            if len(self._estimates) > ESTIMATE_CACHE:
+                self._estimates.popitem(last=False)
+        return props
 
     def material(self, polymer: Polymer) -> ConeMaterial:
         return cone_material(self.properties(polymer))
 
 
+@cache
 def shipped_models() -> GcModels:
-    """The models ``resources/gc`` ships (fitted to every polymer)."""
+    """The models ``resources/gc`` ships (fitted to every polymer); one instance, so its
+    estimates are shared by every caller."""
     return GcModels(shipped_decomposition_model(), shipped_flame(), shipped_gasification())
 
 

@@ -202,6 +202,25 @@ def test_batch_of_equal_meshes_reproduces_single_runs_exactly():
         np.testing.assert_allclose(batched.surface_temp_c, single.surface_temp_c, rtol=1e-10)
 
 
+def test_runs_that_outgrow_their_output_buffer_match_single_runs_exactly():
+    """A run that fills its output slots pauses and resumes in a longer buffer while the
+    others have finished: the pause must leave nothing behind (FIRST_CAPACITY is 512)."""
+    scenarios = [
+        ConeScenario(PMMA_FDS, 50.0, 6.0, duration_s=1500.0),
+        ConeScenario(PMMA_FDS, 50.0, 6.0, duration_s=20.0),
+        ConeScenario(PMMA_FDS, 25.0, 6.0, duration_s=700.0, output_interval_s=0.5),
+        ConeScenario(PMMA_FDS, 35.0, 6.0, duration_s=40.0, output_interval_s=0.5),
+    ]
+    batched = simulate(scenarios, workers=2)
+    assert len(batched[0].time_s) > 1024  # paused twice
+    for single, run in zip(map(simulate_one, scenarios), batched, strict=True):
+        assert np.array_equal(run.time_s, single.time_s)
+        for name in ("hrr_kw_m2", "mass_kg_m2", "surface_temp_c", "stored_heat_kj_m2"):
+            assert np.array_equal(getattr(run, name), getattr(single, name)), name
+        metrics = [dataclasses.astuple(r.metrics) for r in (run, single)]
+        assert np.array_equal(*metrics, equal_nan=True)
+
+
 def test_mixed_batch_matches_single_runs():
     """Different materials, fluxes, thicknesses and backings pad to one mesh; padding only
     perturbs round-off, so metrics agree closely."""

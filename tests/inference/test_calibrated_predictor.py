@@ -168,3 +168,17 @@ def test_without_ignition_draws_the_physics_answers_faster_and_says_less(calibra
     p = OnnxPredictor(calibrated, ignition_draws=0).predict(["*CC(*)(C)C(=O)OC"], 50.0, 3.0)
     assert p.p_ignition[0] in (0.0, 1.0)
     assert math.isnan(p.phrr_kw_m2_std[0]) and p.phrr_kw_m2_low[0] < p.phrr_kw_m2[0]
+
+
+def test_a_polymer_predicted_again_gives_the_same_prediction(calibrated):
+    """The predictor keeps what it parsed and the GC estimate between calls: a second
+    call, in another batch, answers as a fresh predictor does."""
+    smiles = ["*CC(*)(C)C(=O)OC", "*CC(*)c1ccccc1", "*CC(*)(C)C(=O)OC"]
+    fresh = OnnxPredictor(calibrated, ignition_draws=0).predict(smiles, 50.0, 3.0)
+    predictor = OnnxPredictor(calibrated, ignition_draws=0)
+    predictor.predict(smiles[1:2], 35.0, 6.0)
+    again = predictor.predict(smiles, 50.0, 3.0)
+    assert again.smiles == fresh.smiles and again.extrapolation == fresh.extrapolation
+    for name in ("tig_s", "phrr_kw_m2", "thr_mj_m2", "hrr_kw_m2", "p_ignition"):
+        assert np.array_equal(getattr(again, name), getattr(fresh, name), equal_nan=True)
+    assert not predictor._encoded(smiles[0], None)[1].flags.writeable  # shared by calls
