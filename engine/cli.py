@@ -669,6 +669,12 @@ def cmd_design(args: argparse.Namespace) -> int:
         print("No polymer passed the constraints; loosen them (see the counts in "
               f"{args.out}/design.json).")
         return 1
+    if len(result.evaluated) < config.budget:
+        refused = sum(result.counts.refused.values())
+        print(f"The search ran out of polymers after {len(result.evaluated):,} of "
+              f"{config.budget:,}: of {result.counts.drawn:,} recipes drawn in this run, "
+              f"{refused:,} were refused by the constraints and the rest were polymers "
+              "already predicted.")
     meets = int(found["meets_targets"].sum())
     resumed = (f", {result.batches_resumed} batch(es) resumed" if result.batches_resumed
                else "")

@@ -50,3 +50,12 @@ def test_bad_input_is_one_sentence(tmp_path, capsys, extra, says):
     assert main([*TINY, *extra, "--out", str(tmp_path / "d")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and says in err[0]
+
+
+def test_a_space_used_up_by_the_constraints_is_said(tmp_path, capsys):
+    # the polyether family holds 13 repeat units, all ethers: the budget of 40 cannot be met
+    args = ["design", "--target", "tig>=60", "--families", "polyether", "--budget", "40",
+            "--n", "3", "--out", str(tmp_path / "d"), "--require", "[#6]O[#6]"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "ran out of polymers after 13 of 40" in out

@@ -48,6 +48,9 @@ EXPLORE = 0.2
 #: `MIN_ELITE` polymers.
 ELITE_SHARE = 0.05
 MIN_ELITE = 16
+#: Mutations a guided child may be away from its parent: when the near neighbours of the
+#: elite have all been predicted, the search walks further instead of stalling.
+MAX_STEPS = 4
 #: Draws per polymer predicted before a batch gives up (constraints that refuse
 #: nearly everything, or a space used up).
 MAX_DRAWS_PER_POLYMER = 200
@@ -196,6 +199,10 @@ def _propose(space: DesignSpace, config: DesignConfig, predictor: OnnxPredictor,
             break
         if elite and rng.random() >= EXPLORE:
             recipe = space.mutate(rng.choice(elite), rng)
+            for _ in range(MAX_STEPS - 1):  # a child seen before: walk on from it
+                if recipe.key not in seen and recipe.key not in searched.seen:
+                    break
+                recipe = space.mutate(recipe, rng)
         else:
             recipe = space.draw(rng)
         counts.drawn += 1
