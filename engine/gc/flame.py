@@ -28,8 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from rdkit import Chem
-
+from engine.gc.atoms import atom_table
 from engine.gc.tables import table_rows
 from engine.polymer import Polymer, RepeatUnit, atomic_mass_kg_mol
 
@@ -45,7 +44,6 @@ AROMATIC_MASS_SHARE = 0.2
 EFFICIENCY_BOUNDS = (0.2, 1.0)
 
 _INHIBITING_HALOGENS = ("Cl", "Br", "I")
-_AROMATIC_CARBON = Chem.MolFromSmarts("c")
 
 
 class FlameFitError(ValueError):
@@ -91,10 +89,13 @@ def aromatic_carbon_mass_share(polymer: Polymer) -> float:
 
 
 def _aromatic_carbons(unit: RepeatUnit) -> int:
-    """Aromatic carbon atoms of a unit: one substructure query, since walking the atoms
-    through RDKit's Python wrappers costs about a microsecond per atom. (RDKit stops at
-    1000 matches; a unit has at most `engine.polymer.MAX_HEAVY_ATOMS` atoms.)"""
-    return len(unit.mol.GetSubstructMatches(_AROMATIC_CARBON))
+    """Aromatic carbon atoms of a unit, read from its `atom_table` (which the estimate
+    has built already) rather than by a query of its own."""
+    table = atom_table(unit)
+    return sum(
+        aromatic and number == 6
+        for number, aromatic in zip(table.numbers, table.aromatic, strict=True)
+    )
 
 
 def flame_class(polymer: Polymer) -> str:

@@ -10,7 +10,8 @@ import pytest
 from rdkit import Chem
 
 from engine.gc.atoms import atom_table
-from engine.gc.groups import closed_chain, load_groups
+from engine.gc.flame import _aromatic_carbons
+from engine.gc.groups import atom_test, closed_chain, fragment_on_ring, fragment_unit, load_groups
 from engine.gc.melting import _table, melting
 from engine.hypothetical import generate_polymers
 from engine.identity import polymer_key
@@ -114,6 +115,42 @@ def test_closed_chain_is_the_ring_of_inserted_copies(units):
             assert ring.GetSubstructMatches(group.pattern, uniquify=False) == (
                 reference.GetSubstructMatches(group.pattern, uniquify=False)
             )
+
+
+def test_fragment_unit_claims_as_matching_every_group_on_the_ring(units):
+    for unit in units:
+        fast, plain = fragment_unit(unit), fragment_on_ring(unit)
+        assert list(fast.counts.items()) == list(plain.counts.items())
+        assert fast.atom_groups == plain.atom_groups
+        assert fast.uncovered == plain.uncovered
+
+
+def test_atom_tests_pass_the_atoms_rdkit_matches(units):
+    one_atom = [g for g in load_groups() if g.test is not None]
+    assert len(one_atom) > 15 and atom_test("[CX3](=O)[OX2]") is None
+    for unit in units[:200]:
+        heavy = [a for a in unit.mol.GetAtoms() if a.GetAtomicNum() > 1]
+        for group in one_atom:
+            matches = unit.mol.GetSubstructMatches(group.pattern, uniquify=False)
+            matched = {m[0] for m in matches}
+            for atom in heavy:
+                bonds = frozenset(
+                    str(b.GetSmarts()) for b in atom.GetBonds() if b.GetSmarts() in ("=", "#")
+                )
+                facts = (
+                    atom.GetAtomicNum(),
+                    atom.GetIsAromatic(),
+                    atom.GetTotalDegree(),
+                    atom.GetTotalNumHs(),
+                    bonds,
+                )
+                assert group.test.passes(facts) == (atom.GetIdx() in matched), (unit.smiles, group)
+
+
+def test_aromatic_carbons_are_those_a_query_finds(units):
+    query = Chem.MolFromSmarts("c")
+    for unit in units:
+        assert _aromatic_carbons(unit) == len(unit.mol.GetSubstructMatches(query))
 
 
 def test_melting_lookup_agrees_with_the_key_of_every_unit(units):
