@@ -172,6 +172,22 @@ def main() -> None:
         save(dialog, "sketcher.png")
         dialog.reject()
 
+        # 7. Design: a short guided search, its Pareto plot and ranked candidates.
+        design = window.design_view
+        window.tabs.setCurrentWidget(design)
+        design.exclude.setText("[F,Cl,Br]")
+        design.budget.setValue(1500)
+        design.n.setValue(20)
+        job = design.start(folder / "design")
+        if job is None:
+            sys.exit(f"The design did not start: {context.last_error}")
+        wait_for(lambda: job.state in ("finished", "failed", "cancelled"), "the design",
+                 args.timeout)
+        if job.state != "finished":
+            sys.exit(f"The design ended {job.state}: {job.message}")
+        wait_for(lambda: design.table.rowCount() > 0, "the ranked candidates", 10)
+        save(window, "design.png")
+
         context.jobs.shutdown(30_000)
         cone.close()
         window.close()
