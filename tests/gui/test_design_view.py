@@ -58,3 +58,28 @@ def test_a_search_fills_the_plot_and_ranks_candidates(view, context, qtbot, tmp_
         "design-candidates.csv", "design-pareto.csv", "design-pareto.png"]
     assert view.export(out) == []  # nothing overwritten
     assert "already exist" in context.last_error
+
+
+def test_a_cancelled_design_resumes_when_run_again(view, context, qtbot, tmp_path):
+    view.budget.setValue(120)  # batches of 50, 50 and 20
+    view.n.setValue(3)
+    view.strategy.setCurrentIndex(1)
+    shown = []
+
+    def cancel_after_first(frame):
+        shown.append(len(frame))
+        view.job.token.cancel()
+
+    view._batch.connect(cancel_after_first)
+    with qtbot.waitSignal(context.jobs.cancelled, timeout=180_000):
+        first = view.start()
+    folder = view.folder
+    assert "resume" in view.status.text()
+    assert shown == [50] and len(view.evaluated) == 50
+    view._batch.disconnect(cancel_after_first)
+    with qtbot.waitSignal(context.jobs.finished, timeout=180_000):
+        second = view.start()
+    assert second is not first and view.folder == folder
+    assert len(view.evaluated) == 120
+    assert sorted(p.name for p in (folder / "batches").iterdir()) == [
+        "batch-000000.csv", "batch-000001.csv", "batch-000002.csv"]

@@ -62,6 +62,11 @@ CANDIDATE_COLUMNS = (
     ("p_ignition", "P(ignition)", 2), ("nearest_tested", "Nearest tested", None),
     ("similarity_to_tested", "Similarity", 2), ("synthesis", "Built from", None),
 )
+def batch_size(budget: int) -> int:
+    """About twenty updates of the plot per search, in batches of 50 to 500 polymers."""
+    return min(500, max(50, budget // 20))
+
+
 GREY, MET, FRONT = (150, 150, 150, 140), (39, 174, 96, 200), (192, 57, 43, 255)
 
 
@@ -80,6 +85,7 @@ class DesignView(QWidget):
         self.job: Job | None = None
         self.config = None
         self.folder: Path | None = None
+        self._stopped = False  # the last design was cancelled or failed: it can resume
         self.evaluated = pd.DataFrame()
         self.candidates = pd.DataFrame()
         self._batch.connect(self._add_batch)
@@ -256,13 +262,14 @@ class DesignView(QWidget):
         return DesignConfig(targets=targets, heat_flux_kw_m2=self.flux.value(),
                             thickness_mm=self.thickness.value(), constraints=constraints,
                             strategy=self.strategy.currentData(), budget=self.budget.value(),
-                            n=self.n.value())
+                            n=self.n.value(), batch_size=batch_size(self.budget.value()))
 
     # running ---------------------------------------------------------------------------
 
     def start(self, folder: Path | None = None) -> Job | None:
-        """Queue the design the form describes, into ``folder`` (default: a new folder
-        under the workspace's designs/)."""
+        """Queue the design the form describes, into ``folder`` (default: the stopped
+        design's folder when the form still describes it, so it resumes; else a new
+        folder under the workspace's designs/)."""
         from engine.design import run_design
         from engine.predictor import PredictorError
         from engine.workspace import WorkspaceError
@@ -273,10 +280,17 @@ class DesignView(QWidget):
         except (ValueError, PredictorError, WorkspaceError) as exc:
             self.context.error(self, str(exc))
             return None
-        folder = Path(folder) if folder else (
-            self.context.workspace.designs_dir / time.strftime("design-%Y%m%d-%H%M%S"))
-        self.config, self.folder = config, folder
-        self.evaluated, self.candidates = pd.DataFrame(), pd.DataFrame()
+        resume = (folder is None and self._stopped and self.config is not None
+                  and config.search_settings() == self.config.search_settings())
+        if resume:
+            folder = self.folder
+        elif folder is None:
+            folder = self.context.workspace.designs_dir / time.strftime("design-%Y%m%d-%H%M%S")
+        folder = Path(folder)
+        if not resume:  # a resumed design keeps the batches it has shown
+            self.evaluated = pd.DataFrame()
+        self.config, self.folder, self._stopped = config, folder, False
+        self.candidates = pd.DataFrame()
         self.table.setRowCount(0)
         self.export_button.setEnabled(False)
         self._draw_targets()
@@ -288,7 +302,7 @@ class DesignView(QWidget):
                               cancel=cancel, on_batch=self._batch.emit)
 
         self.job = Job(f"Design for {wanted}", "design", run)
-        self.status.setText(f"Searching for {wanted} into {folder}…")
+        self.status.setText(f"{'Resuming' if resume else 'Searching'} for {wanted} into {folder}…")
         self.run_button.setEnabled(False)
         return self.context.jobs.submit(self.job)
 
@@ -320,11 +334,12 @@ class DesignView(QWidget):
         if job is not self.job:
             return
         self.job = None
+        self._stopped = True
         self.run_button.setEnabled(True)
         self.status.setText(
             f"The design {'failed: ' + job.message if job.state == 'failed' else 'was cancelled'}"
-            f"; what was predicted is saved in {self.folder}, and running the same design "
-            "into it resumes.")
+            f"; what was predicted is saved in {self.folder}. Find candidates again with the "
+            "same settings to resume it.")
 
     # drawing ---------------------------------------------------------------------------
 
