@@ -101,7 +101,6 @@ class DesignConfig:
         the number of candidates, which a rerun may raise."""
         settings = asdict(self)
         settings["targets"] = [str(t) for t in self.targets]
-        settings["constraints"] = {k: v for k, v in asdict(self.constraints).items()}
         settings["families"] = list(self.families) if self.families else None
         for key in ("budget", "n"):
             settings.pop(key)
@@ -120,8 +119,8 @@ class DesignCounts:
 
 @dataclass(frozen=True, eq=False)
 class DesignResult:
-    """A finished (or stopped) design: the ranked candidates, every polymer predicted
-    (with ``pareto``), the counts, and the files written."""
+    """A finished design: the ranked candidates, every polymer predicted (with
+    ``pareto``), this run's counts, and the files written (none without ``describe``)."""
 
     config: DesignConfig
     candidates: pd.DataFrame
@@ -258,7 +257,7 @@ def _predict(predictor: OnnxPredictor, config: DesignConfig, proposals: list,
                        for t in ("tig_s", "phrr_kw_m2", "thr_mj_m2")}
 
 
-def _batch_frame(config: DesignConfig, space: DesignSpace, kept: list,
+def _batch_frame(config: DesignConfig, kept: list,
                  values: dict[str, np.ndarray], batch: int) -> pd.DataFrame:
     frame = pd.DataFrame({
         "recipe": [r.key for r, _, _ in kept],
@@ -352,7 +351,7 @@ def run_design(
             want = min(config.batch_size, config.budget - len(searched))
             proposals = _propose(space, config, predictor, searched, rng, want, counts)
             kept, values = _predict(predictor, config, proposals, counts)
-            frame = _batch_frame(config, space, kept, values, batch)
+            frame = _batch_frame(config, kept, values, batch)
             write_csv(frame, _batch_path(out, batch))
             searched.add(frame)
             batch += 1
