@@ -2,6 +2,7 @@
 in, the ranked candidates, opening one in the Cone test, exporting."""
 
 import pytest
+from PySide6.QtCore import Qt
 
 from trinity_gui.views.design_view import DesignView
 
@@ -66,11 +67,11 @@ def test_a_cancelled_design_resumes_when_run_again(view, context, qtbot, tmp_pat
     view.strategy.setCurrentIndex(1)
     shown = []
 
-    def cancel_after_first(frame):
+    def cancel_after_first(frame):  # in the job's thread, before it looks at its token
         shown.append(len(frame))
         view.job.token.cancel()
 
-    view._batch.connect(cancel_after_first)
+    view._batch.connect(cancel_after_first, Qt.ConnectionType.DirectConnection)
     with qtbot.waitSignal(context.jobs.cancelled, timeout=180_000):
         first = view.start()
     folder = view.folder
