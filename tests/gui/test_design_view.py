@@ -76,11 +76,40 @@ def test_a_cancelled_design_resumes_when_run_again(view, context, qtbot, tmp_pat
         first = view.start()
     folder = view.folder
     assert "resume" in view.status.text()
-    assert shown == [50] and len(view.evaluated) == 50
+    assert shown == [50] and view.predicted == 50
     view._batch.disconnect(cancel_after_first)
     with qtbot.waitSignal(context.jobs.finished, timeout=180_000):
         second = view.start()
     assert second is not first and view.folder == folder
-    assert len(view.evaluated) == 120
+    assert view.predicted == 120
     assert sorted(p.name for p in (folder / "batches").iterdir()) == [
         "batch-000000.csv", "batch-000001.csv", "batch-000002.csv"]
+
+
+def test_a_long_search_draws_a_bounded_sample_and_the_whole_front(view, monkeypatch):
+    import numpy as np
+    import pandas as pd
+
+    from engine.design.pareto import front
+    from trinity_gui.views import design_view
+
+    monkeypatch.setattr(design_view, "MAX_SHOWN", 300)
+    view.config = view.design_config()
+    rng = np.random.default_rng(3)
+    batches = []
+    for b in range(8):
+        n = 200
+        batch = pd.DataFrame({
+            "recipe": [f"x:{b}.{i}" for i in range(n)], "smiles": [f"*C{b}_{i}*" for i in
+                                                                    range(n)],
+            "tig_s": rng.uniform(10, 200, n), "phrr_kw_m2": rng.uniform(50, 900, n),
+            "thr_mj_m2": 50.0})
+        batch["meets"] = (batch["tig_s"] >= 60) & (batch["phrr_kw_m2"] <= 300)
+        batches.append(batch)
+        view._add_batch(batch)
+    everything = pd.concat(batches, ignore_index=True)
+    assert view.predicted == 1600 and len(view.shown) == 300
+    expected = set(everything["smiles"][front(everything, view.config.targets)])
+    assert set(view.front_rows["smiles"]) == expected
+    # every batch is represented, not only the last ones
+    assert view.shown["smiles"].str.slice(2, 3).nunique() == 8

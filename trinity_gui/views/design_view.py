@@ -67,6 +67,8 @@ def batch_size(budget: int) -> int:
     return min(500, max(50, budget // 20))
 
 
+#: Points the live plot draws at most; beyond, a uniform sample of what was predicted.
+MAX_SHOWN = 20_000
 GREY, MET, FRONT = (150, 150, 150, 140), (39, 174, 96, 200), (192, 57, 43, 255)
 
 
@@ -86,7 +88,7 @@ class DesignView(QWidget):
         self.config = None
         self.folder: Path | None = None
         self._stopped = False  # the last design was cancelled or failed: it can resume
-        self.evaluated = pd.DataFrame()
+        self._clear_points()
         self.candidates = pd.DataFrame()
         self._batch.connect(self._add_batch)
         context.jobs.finished.connect(self._finished)
@@ -288,7 +290,7 @@ class DesignView(QWidget):
             folder = self.context.workspace.designs_dir / time.strftime("design-%Y%m%d-%H%M%S")
         folder = Path(folder)
         if not resume:  # a resumed design keeps the batches it has shown
-            self.evaluated = pd.DataFrame()
+            self._clear_points()
         self.config, self.folder, self._stopped = config, folder, False
         self.candidates = pd.DataFrame()
         self.table.setRowCount(0)
@@ -306,11 +308,33 @@ class DesignView(QWidget):
         self.run_button.setEnabled(False)
         return self.context.jobs.submit(self.job)
 
+    def _clear_points(self) -> None:
+        self.predicted = 0
+        self.shown = pd.DataFrame()  # a uniform sample of at most MAX_SHOWN predicted
+        self.front_rows = pd.DataFrame()  # the Pareto front of everything predicted
+        self._tops: dict[str, float] = {}  # the largest value seen per scalar
+
     def _add_batch(self, frame: pd.DataFrame) -> None:
-        if self.config is None:
+        """One batch into the plot, at a cost that does not grow with the search: the
+        front of everything is the front of the old front and the batch, and the grey
+        cloud is a uniform sample (each batch contributes in proportion to its size)."""
+        if self.config is None or frame.empty:
             return
-        self.evaluated = frame if self.evaluated.empty else pd.concat(
-            [self.evaluated, frame], ignore_index=True)
+        self.predicted += len(frame)
+        for name in TARGETS:
+            values = frame[name].to_numpy(float)
+            if np.isfinite(values).any():
+                self._tops[name] = max(self._tops.get(name, 0.0), float(np.nanmax(values)))
+        both = pd.concat([self.front_rows, frame], ignore_index=True)
+        self.front_rows = both[front(both, self.config.targets)]
+        rng = np.random.default_rng(self.predicted)
+        share = min(1.0, MAX_SHOWN / self.predicted)
+        taken = frame.iloc[rng.random(len(frame)) < share]
+        if len(self.shown) + len(taken) > MAX_SHOWN:
+            drop = len(self.shown) + len(taken) - MAX_SHOWN
+            self.shown = self.shown.drop(self.shown.index[
+                rng.choice(len(self.shown), drop, replace=False)])
+        self.shown = pd.concat([self.shown, taken], ignore_index=True)
         self._redraw()
 
     def _finished(self, job: Job) -> None:
@@ -319,9 +343,10 @@ class DesignView(QWidget):
         result = job.result
         self.job = None
         self.run_button.setEnabled(True)
-        self.evaluated = result.evaluated
+        self._clear_points()
+        self._add_batch(result.evaluated)  # the whole search, as one batch
+        self._redraw()  # also when nothing passed the constraints
         self.candidates = result.candidates
-        self._redraw()
         self._fill_table()
         self.export_button.setEnabled(bool(result.files))
         meets = int(result.evaluated["meets"].sum()) if len(result.evaluated) else 0
@@ -367,13 +392,11 @@ class DesignView(QWidget):
         out = []
         for name in (x_name, y_name):
             values = frame[name].to_numpy(float)
-            finite = self.evaluated[name].to_numpy(float)
-            top = np.nanmax(finite) * 1.08 if np.isfinite(finite).any() else 1.0
-            out.append(np.where(np.isnan(values), top, values))
+            out.append(np.where(np.isnan(values), self._tops.get(name, 1.0) * 1.08, values))
         return out[0], out[1]
 
     def _redraw(self) -> None:
-        frame = self.evaluated
+        frame = self.shown
         if frame.empty:
             for item in (self.cloud, self.meeting, self.front_line):
                 item.setData([], [])
@@ -383,9 +406,9 @@ class DesignView(QWidget):
         smiles = frame["smiles"].to_numpy(object)
         self.cloud.setData(x[~meets], y[~meets], data=smiles[~meets])
         self.meeting.setData(x[meets], y[meets], data=smiles[meets])
-        mask = front(frame, self.config.targets)
-        order = np.argsort(x[mask])
-        self.front_line.setData(x[mask][order], y[mask][order])
+        fx, fy = self._xy(self.front_rows)
+        order = np.argsort(fx)
+        self.front_line.setData(fx[order], fy[order])
 
     def _fill_table(self) -> None:
         frame = self.candidates
