@@ -25,7 +25,6 @@ plausible materials (`engine.gc.uncertainty`) that ignite in the cone model.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rdkit import Chem
 
 from engine.calibration import (
     DEFAULT_LEVEL,
@@ -53,6 +51,7 @@ from engine.cone.solver import simulate
 from engine.gc.cone_fit import GcModels, cone_fit_tests, leave_one_polymer_out_models
 from engine.gc.uncertainty import GC_SPREAD, PropertySpread, draw_properties
 from engine.polymer import Polymer, parse_polymer
+from engine.similarity import nearest
 
 #: Ridge strengths tried; None is no correction at all (the physics as it is).
 ALPHAS: tuple[float | None, ...] = (None, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
@@ -503,37 +502,15 @@ def build_calibration(tests: pd.DataFrame, *, level: float = DEFAULT_LEVEL,
 CHEMISTRY_SIMILARITY = 0.3
 
 
-@functools.cache
-def _morgan():
-    from rdkit.Chem import rdFingerprintGenerator
-
-    return rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
-
-
-def _fingerprint(smiles: str):
-    return _morgan().GetFingerprint(Chem.MolFromSmiles(smiles.replace("*", "[*]")))
-
-
-@functools.lru_cache(maxsize=8)
-def _tested_fingerprints(tested: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ...], list]:
-    """Names and fingerprints of the tested polymers, made once per calibration rather
-    than once per polymer predicted (they were most of the cost of the flags)."""
-    return tuple(name for name, _ in tested), [_fingerprint(smiles) for _, smiles in tested]
-
-
 def chemistry_flag(smiles: str, tested: Mapping[str, str]) -> str:
     """A sentence when ``smiles`` is unlike every tested polymer (``name → SMILES``)."""
-    from rdkit import DataStructs
-
     if not tested:
         return ""
-    names, fingerprints = _tested_fingerprints(tuple(tested.items()))
-    similarity = DataStructs.BulkTanimotoSimilarity(_fingerprint(smiles), fingerprints)
-    nearest = max(range(len(names)), key=similarity.__getitem__)
-    if similarity[nearest] >= CHEMISTRY_SIMILARITY:
+    name, alike = nearest(smiles, tested)
+    if alike >= CHEMISTRY_SIMILARITY:
         return ""
-    return (f"chemistry unlike every tested polymer (nearest {names[nearest]}, similarity "
-            f"{similarity[nearest]:.2f}): the interval may not hold")
+    return (f"chemistry unlike every tested polymer (nearest {name}, similarity "
+            f"{alike:.2f}): the interval may not hold")
 
 
 def _agreeing_curve(time_s: np.ndarray, hrr: np.ndarray, physics: dict, corrected: dict):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.design.constraints import fingerprint, similarity
 from engine.design.space import DesignSpace, Recipe
 from engine.design.targets import TARGETS, margins, scores
 from engine.onnx_format import HIGH, LOW
 from engine.polymer import parse_polymer
 from engine.predictor import OnnxPredictor
+from engine.similarity import nearest
 
 #: Columns of a design's ``candidates.csv``, in order (``similarity_to_start`` only with
 #: a starting polymer).
@@ -99,16 +99,5 @@ def _novelty(predictor: OnnxPredictor, polymers) -> tuple[list[str], list[float]
     polymers), and the Tanimoto similarity to it."""
     calibration = predictor.info.calibration
     tested = (calibration.summary.get("tested_polymers") or {}) if calibration else {}
-    known = {name: fingerprint(parse_polymer(s)) for name, s in tested.items()}
-    nearest, alike = [], []
-    for polymer in polymers:
-        if not known:
-            nearest.append("")
-            alike.append(np.nan)
-            continue
-        mine = fingerprint(polymer)
-        found = {name: similarity(mine, fp) for name, fp in known.items()}
-        best = max(found, key=found.get)
-        nearest.append(best)
-        alike.append(found[best])
-    return nearest, alike
+    found = [nearest(p.smiles, tested) for p in polymers]
+    return [name for name, _ in found], [alike for _, alike in found]

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 
 from rdkit import Chem, DataStructs
-from rdkit.Chem import rdFingerprintGenerator
 
 from engine.gc.groups import closed_chain
 from engine.polymer import Polymer, PolymerError, parse_polymer
+from engine.similarity import fingerprint
 
 #: Similarity to ``near`` a candidate needs when none is given (Tanimoto on Morgan
 #: radius-2 fingerprints; PET and PBT are 0.80 alike, PMMA and PS 0.09).
@@ -27,17 +27,6 @@ DEFAULT_MIN_SIMILARITY = 0.4
 
 class ConstraintError(ValueError):
     """A constraint that cannot be used (bad SMARTS, element, range); one sentence."""
-
-
-def fingerprint(polymer: Polymer):
-    """Morgan radius-2 bit vector (2048 bits) of the polymer's units, stars as atoms."""
-    generator = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
-    mol = Chem.MolFromSmiles(polymer.smiles.replace("*", "[*]"))
-    return generator.GetFingerprint(mol)
-
-
-def similarity(a, b) -> float:
-    return DataStructs.TanimotoSimilarity(a, b)
 
 
 def _pattern(smarts: str, flag: str) -> Chem.Mol:
@@ -101,7 +90,7 @@ class Constraints:
 
     @cached_property
     def near_fingerprint(self):
-        return fingerprint(self.near_polymer) if self.near_polymer is not None else None
+        return fingerprint(self.near_polymer.smiles) if self.near_polymer is not None else None
 
     @property
     def active(self) -> bool:
@@ -136,7 +125,7 @@ class Constraints:
     def similarity_to_near(self, polymer: Polymer) -> float:
         if self.near_fingerprint is None:
             return math.nan
-        return similarity(fingerprint(polymer), self.near_fingerprint)
+        return DataStructs.TanimotoSimilarity(fingerprint(polymer.smiles), self.near_fingerprint)
 
     def describe(self) -> list[str]:
         """One phrase per constraint, for reports."""
@@ -169,8 +158,6 @@ def _views(polymer: Polymer) -> list[Chem.Mol]:
     """Each unit as written and closed head to tail into a ring of two units."""
     views = []
     for unit in polymer.units:
-        mol = unit.mol
-        numbers = [mol.GetAtomWithIdx(i).GetAtomicNum() for i in range(mol.GetNumAtoms())]
-        views.append(mol)
-        views.append(closed_chain(mol, numbers, 2)[0])
+        views.append(unit.mol)
+        views.append(closed_chain(unit.mol, unit.atomic_numbers, 2)[0])
     return views

@@ -35,7 +35,7 @@ import pandas as pd
 from engine.design.constraints import Constraints
 from engine.design.pareto import front
 from engine.design.space import DesignSpace, Recipe
-from engine.design.targets import Target, check_targets, margins, scores
+from engine.design.targets import TARGETS, Target, check_targets, margins, scores
 from engine.jobs import CancelToken, ProgressCallback, ProgressReporter
 from engine.outputs import write_csv, write_text
 from engine.predictor import OnnxPredictor, PredictorError
@@ -237,7 +237,7 @@ def _predict(predictor: OnnxPredictor, config: DesignConfig, proposals: list,
     that fails it is found (one the group library cannot fully estimate), which is
     dropped and counted."""
     if not proposals:
-        return [], {t: np.zeros(0) for t in ("tig_s", "phrr_kw_m2", "thr_mj_m2")}
+        return [], {t: np.zeros(0) for t in TARGETS}
     n = len(proposals)
     flux = np.full(n, config.heat_flux_kw_m2, np.float32)
     thickness = np.full(n, config.thickness_mm, np.float32)
@@ -247,14 +247,14 @@ def _predict(predictor: OnnxPredictor, config: DesignConfig, proposals: list,
     except (ValueError, ArithmeticError) as error:
         if n == 1:
             counts.failed[type(error).__name__] += 1
-            return [], {t: np.zeros(0) for t in ("tig_s", "phrr_kw_m2", "thr_mj_m2")}
+            return [], {t: np.zeros(0) for t in TARGETS}
         half = n // 2
         kept_a, values_a = _predict(predictor, config, proposals[:half], counts)
         kept_b, values_b = _predict(predictor, config, proposals[half:], counts)
         return kept_a + kept_b, {t: np.concatenate([values_a[t], values_b[t]])
                                  for t in values_a}
     return proposals, {t: np.asarray(getattr(prediction, t), float)
-                       for t in ("tig_s", "phrr_kw_m2", "thr_mj_m2")}
+                       for t in TARGETS}
 
 
 def _batch_frame(config: DesignConfig, kept: list,
@@ -265,7 +265,7 @@ def _batch_frame(config: DesignConfig, kept: list,
         "family": [r.family for r, _, _ in kept],
         "pieces": [" + ".join(p) for _, p, _ in kept],
         "batch": batch,
-        **{t: values[t] for t in ("tig_s", "phrr_kw_m2", "thr_mj_m2")},
+        **{t: values[t] for t in TARGETS},
     })
     margin = margins(config.targets, values) if len(frame) else np.zeros((0, 1))
     frame["score"] = scores(margin) if len(frame) else np.zeros(0)
